@@ -1,0 +1,34 @@
+#pragma once
+// Group consumer on librdkafka with auto-commit and auto offset store off: offsets move only through
+// commit(). A fresh group starts at the earliest offset so nothing produced before the first start is lost.
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/kafka/consumer.h"
+
+namespace logpipe::kafka {
+
+class RdKafkaConsumer final : public Consumer {
+ public:
+  static Result<std::unique_ptr<RdKafkaConsumer>> create(const std::map<std::string, std::string>& properties,
+                                                         const std::vector<std::string>& topics);
+  ~RdKafkaConsumer() override;
+
+  Result<std::vector<InRecord>> poll_batch(size_t max_records, std::chrono::milliseconds timeout) override;
+  Status commit(const std::vector<CommitOffset>& offsets) override;
+  void close() override;
+
+  static std::map<std::string, std::string> default_properties();
+
+ private:
+  RdKafkaConsumer() = default;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  bool closed_ = false;
+};
+
+}  // namespace logpipe::kafka

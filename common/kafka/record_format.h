@@ -1,0 +1,62 @@
+#pragma once
+// The Kafka record format shared by the shipper (writer) and the indexer (reader).
+// Specified in schemas/kafka-record.md; change both together and bump kRecordVersion.
+//
+//   key     = "<host>|<source id>"  (all records of one file share a key -> one partition -> ordered)
+//   value   = the raw log line, bytes exactly as read (no trailing newline)
+//   headers = lp.v, lp.host, lp.service, lp.source, lp.path, lp.file_id, lp.offset, lp.read_us,
+//             lp.format, lp.label.<name>
+//
+// Metadata lives in headers so the value stays the untouched line: any Kafka tool can read it, and the
+// indexer can parse it without first unwrapping an envelope.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace logpipe::kafka {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr int kRecordVersion = 1;
+
+namespace header {
+inline constexpr std::string_view kVersion = "lp.v";
+inline constexpr std::string_view kHost = "lp.host";
+inline constexpr std::string_view kService = "lp.service";
+inline constexpr std::string_view kSource = "lp.source";
+inline constexpr std::string_view kPath = "lp.path";
+inline constexpr std::string_view kFileId = "lp.file_id";
+inline constexpr std::string_view kOffset = "lp.offset";
+inline constexpr std::string_view kReadMicros = "lp.read_us";
+inline constexpr std::string_view kFormat = "lp.format";
+inline constexpr std::string_view kLabelPrefix = "lp.label.";
+}  // namespace header
+
+// Where a line came from and how to read it. `offset` < 0 means "no byte offset" (e.g. TCP input).
+struct RecordMeta {
+  int version = kRecordVersion;
+  std::string host;
+  std::string service;
+  std::string source = "file";  // file | tcp
+  std::string path;
+  std::string file_id;  // "<dev>:<inode>:<fingerprint>" for files
+  int64_t offset = -1;
+  int64_t read_micros = 0;
+  std::string format = "plain";  // plain | json | docker | cri
+  std::map<std::string, std::string> labels;
+};
+
+Headers encode_headers(const RecordMeta& meta);
+// Records without lp.v (written by some other producer) decode with version 0 and empty fields;
+// a record with an lp.v newer than this build understands is an error.
+Result<RecordMeta> decode_headers(const Headers& headers);
+// The partitioning key: one key per source so Kafka keeps each file's lines in order.
+std::string record_key(const RecordMeta& meta);
+
+}  // namespace logpipe::kafka

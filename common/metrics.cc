@@ -1,0 +1,59 @@
+#include "common/metrics.h"
+
+namespace logpipe::metrics {
+namespace {
+
+std::string render_labels(const Labels& labels) {
+  if (labels.empty()) return {};
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += k;
+    out += "=\"";
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  auto& fam = families_.try_emplace(name, Family{help, true, {}, {}}).first->second;
+  auto& slot = fam.counters[render_labels(labels)];
+  if (slot == nullptr) slot = &counter_storage_.emplace_back();
+  return *slot;
+}
+
+Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  auto& fam = families_.try_emplace(name, Family{help, false, {}, {}}).first->second;
+  auto& slot = fam.gauges[render_labels(labels)];
+  if (slot == nullptr) slot = &gauge_storage_.emplace_back();
+  return *slot;
+}
+
+std::string Registry::render_prometheus() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& [name, fam] : families_) {
+    out += "# HELP " + name + " " + fam.help + "\n";
+    out += "# TYPE " + name + (fam.is_counter ? " counter\n" : " gauge\n");
+    for (const auto& [labels, c] : fam.counters) out += name + labels + " " + std::to_string(c->value()) + "\n";
+    for (const auto& [labels, g] : fam.gauges) out += name + labels + " " + std::to_string(g->value()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace logpipe::metrics

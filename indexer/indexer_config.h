@@ -1,0 +1,33 @@
+#pragma once
+// The indexer's configuration; every option is declared once in indexer_config.cc.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/config/config_reader.h"
+#include "common/result.h"
+
+namespace logpipe::indexer {
+
+struct IndexerConfig {
+  std::string kafka_brokers;
+  std::vector<std::string> kafka_topics;
+  std::string kafka_group_id;
+  std::map<std::string, std::string> kafka_properties;
+  std::string es_url;
+  std::string index_prefix;
+  std::string deadletter_index;
+  std::chrono::milliseconds es_timeout{30000};
+  int64_t batch_max_docs = 2000;
+  std::chrono::milliseconds batch_max_wait{500};
+  std::chrono::milliseconds retry_initial_backoff{200};
+  std::chrono::milliseconds retry_max_backoff{30000};
+};
+
+void declare(config::Reader& r, IndexerConfig& c);
+Result<IndexerConfig> load_config(const std::string& file);
+std::string config_reference();
+
+}  // namespace logpipe::indexer

@@ -1,0 +1,84 @@
+// logpipe-indexer: Kafka -> Elasticsearch. Wiring only; see pipeline.h.
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "common/clock.h"
+#include "common/http/beast_client.h"
+#include "common/kafka/rdkafka_consumer.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "indexer/elasticsearch/es_client.h"
+#include "indexer/index_template.h"
+#include "indexer/indexer_config.h"
+#include "indexer/pipeline.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace logpipe;
+  CLI::App app{"logpipe-indexer: Kafka -> Elasticsearch, offsets committed after acknowledgement"};
+  std::string config_file;
+  bool check_only = false, print_reference = false;
+  app.add_option("-c,--config", config_file, "YAML config file (optional: every option has a default)");
+  app.add_flag("--check-config", check_only, "validate the config and exit (no network)");
+  app.add_flag("--print-config-reference", print_reference, "print every config option as Markdown");
+  CLI11_PARSE(app, argc, argv);
+  log::set_component("logpipe-indexer");
+
+  if (print_reference) {
+    std::cout << indexer::config_reference();
+    return 0;
+  }
+  auto cfg = indexer::load_config(config_file);
+  if (!cfg) {
+    std::cerr << cfg.error().message() << "\n";
+    return 2;
+  }
+  auto endpoint = http::parse_url(cfg->es_url);
+  if (!endpoint) {
+    std::cerr << "elasticsearch.url: " << endpoint.error().message() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << (config_file.empty() ? "defaults" : config_file) << ": ok\n";
+    return 0;
+  }
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+
+  auto props = cfg->kafka_properties;
+  props.try_emplace("bootstrap.servers", cfg->kafka_brokers);
+  props.try_emplace("group.id", cfg->kafka_group_id);
+  auto consumer = kafka::RdKafkaConsumer::create(props, cfg->kafka_topics);
+  if (!consumer) {
+    log::error("kafka consumer", {{"error", consumer.error().message()}});
+    return 2;
+  }
+  SystemClock clock;
+  metrics::Registry registry;
+  http::BeastClient http_client(*endpoint, cfg->es_timeout);
+  indexer::ElasticsearchClient es(http_client);
+  auto sleeper = [](std::chrono::milliseconds d) {
+    // Sleep in small steps so SIGTERM is honoured during long backoffs.
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!g_stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
+  };
+  indexer::Pipeline pipeline(*cfg, **consumer, es, clock, registry, sleeper, g_stop);
+  if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
+  log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});
+  while (!g_stop) {
+    auto r = pipeline.run_once();
+    if (!r) sleeper(std::chrono::milliseconds(500));
+  }
+  log::info("stopping");
+  (*consumer)->close();
+  return 0;
+}

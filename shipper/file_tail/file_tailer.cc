@@ -1,0 +1,156 @@
+#include "shipper/file_tail/file_tailer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace logpipe::shipper {
+
+FileTailer::FileTailer(std::string path, int64_t max_line_bytes, ResumeLookup resume)
+    : path_(std::move(path)), max_line_bytes_(max_line_bytes), resume_(std::move(resume)) {}
+
+FileTailer::~FileTailer() { close_fd(); }
+
+void FileTailer::close_fd() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool FileTailer::try_open() {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // not there yet: the path is polled again later
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  fd_ = fd;
+  id_ = FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), read_fingerprint(fd)};
+  int64_t start = 0;
+  if (id_.fingerprint != 0 && resume_) {
+    if (auto off = resume_(id_); off && *off <= st.st_size) start = *off;
+  }
+  restart_at(start);
+  return true;
+}
+
+void FileTailer::restart_at(int64_t offset) {
+  read_offset_ = offset;
+  partial_.clear();
+  partial_offset_ = offset;
+  discarding_ = false;
+  ::lseek(fd_, offset, SEEK_SET);
+}
+
+int64_t FileTailer::lag_bytes() const {
+  if (fd_ < 0) return 0;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return 0;
+  return st.st_size > read_offset_ ? st.st_size - read_offset_ : 0;
+}
+
+void FileTailer::split_lines(const char* data, size_t n, std::vector<TailedLine>& out) {
+  int64_t pos = read_offset_ - static_cast<int64_t>(n);  // file offset of data[0]
+  const char* p = data;
+  const char* const end = data + n;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (discarding_) {
+      if (nl == nullptr) return;  // still inside the over-long line
+      pos += nl + 1 - p;
+      p = nl + 1;
+      discarding_ = false;
+      partial_offset_ = pos;
+      continue;
+    }
+    if (nl == nullptr) {
+      partial_.append(p, static_cast<size_t>(end - p));
+      if (static_cast<int64_t>(partial_.size()) > max_line_bytes_) {
+        // Over-long line: ship its head now, skip the rest up to the next '\n'. Its end offset is where we
+        // are, so a restart resumes inside the skipped part and ships that tail as a line of its own.
+        TailedLine& l = out.emplace_back();
+        l.offset = partial_offset_;
+        l.end_offset = read_offset_;
+        partial_.resize(static_cast<size_t>(max_line_bytes_));
+        l.text = std::move(partial_);
+        l.truncated = true;
+        ++stats_.lines_truncated;
+        partial_.clear();
+        discarding_ = true;
+      }
+      return;
+    }
+    TailedLine& l = out.emplace_back();
+    l.offset = partial_offset_;
+    l.end_offset = pos + (nl - p) + 1;
+    l.text = std::move(partial_);
+    l.text.append(p, static_cast<size_t>(nl - p));
+    partial_.clear();
+    if (!l.text.empty() && l.text.back() == '\r') l.text.pop_back();  // CRLF files
+    if (static_cast<int64_t>(l.text.size()) > max_line_bytes_) {
+      l.text.resize(static_cast<size_t>(max_line_bytes_));
+      l.truncated = true;
+      ++stats_.lines_truncated;
+    }
+    pos = l.end_offset;
+    partial_offset_ = pos;
+    p = nl + 1;
+  }
+}
+
+Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
+  if (fd_ < 0 && !try_open()) return Status::Ok();
+
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return Error(path_ + ": fstat: " + std::strerror(errno));
+  if (st.st_size < read_offset_) {
+    // copytruncate: the file was emptied (and maybe refilled) under us. Anything written between our last
+    // read and the truncation is gone; we cannot know how much, so we count the event.
+    ++stats_.truncations_detected;
+    id_.fingerprint = 0;
+    restart_at(0);
+  }
+
+  char buf[64 * 1024];
+  size_t budget = max_bytes;
+  bool at_eof = false;
+  while (budget > 0) {
+    const ssize_t n = ::read(fd_, buf, std::min(sizeof buf, budget));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error(path_ + ": read: " + std::strerror(errno));
+    }
+    if (n == 0) {
+      at_eof = true;
+      break;
+    }
+    read_offset_ += n;
+    budget -= static_cast<size_t>(n);
+    split_lines(buf, static_cast<size_t>(n), out);
+  }
+  if (id_.fingerprint == 0 && !out.empty()) id_.fingerprint = read_fingerprint(fd_);
+
+  if (at_eof) {
+    struct stat now {};
+    const bool replaced = ::stat(path_.c_str(), &now) == 0 &&
+                          (static_cast<uint64_t>(now.st_ino) != id_.ino || static_cast<uint64_t>(now.st_dev) != id_.dev);
+    if (replaced) {
+      // rename+create: the old file is read to its end. Its unterminated last line will never be completed.
+      if (!partial_.empty() && !discarding_) {
+        TailedLine& l = out.emplace_back();
+        l.offset = partial_offset_;
+        l.end_offset = read_offset_;
+        l.text = std::move(partial_);
+        partial_.clear();
+      }
+      ++stats_.rotations;
+      close_fd();  // the next poll opens the new file
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace logpipe::shipper

@@ -1,0 +1,75 @@
+#include "shipper/shipper_config.h"
+
+#include <unistd.h>
+
+namespace logpipe::shipper {
+
+void declare(config::Reader& r, ShipperConfig& c) {
+  c.host = r.string("host", "", "host.name attached to every line; empty = the system host name");
+  {
+    auto k = r.section("kafka", "where lines go");
+    c.kafka_brokers = k.string("brokers", "127.0.0.1:9092", "bootstrap servers, comma-separated");
+    c.kafka_topic = k.string("topic", "logs", "topic every line is produced to");
+    c.kafka_properties = k.string_map(
+        "properties", "any librdkafka producer property (SASL, TLS, batching); overrides the defaults");
+    k.finish();
+  }
+  r.list("inputs", "files to tail", true, [&](config::Reader& in) {
+    InputConfig i;
+    i.path = in.required_string("path", "file to tail");
+    i.service = in.required_string("service", "service.name attached to every line of this input");
+    i.format = in.choice("format", {"plain", "json"}, "how the indexer parses the lines");
+    i.labels = in.string_map("labels", "extra fields attached to every line (labels.<name>)");
+    c.inputs.push_back(std::move(i));
+  });
+  {
+    auto s = r.section("state", "durable offsets");
+    c.checkpoint_file = s.string("checkpoint_file", "logpipe-shipper.checkpoint.json",
+                                 "where acknowledged offsets are stored (written atomically)");
+    c.checkpoint_interval = s.duration("checkpoint_interval", "1s", "how often changed offsets are written");
+    s.finish();
+  }
+  {
+    auto t = r.section("tail", "reading files");
+    c.poll_interval = t.duration("poll_interval", "100ms", "how long to wait for new data when idle");
+    c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,
+                               "longer lines are truncated to this size and counted");
+    c.max_in_flight_bytes = t.bytes("max_in_flight_bytes", "64MiB", 1 << 20, int64_t{16} << 30,
+                                    "lines read but not yet acknowledged by Kafka; reading pauses above it");
+    t.finish();
+  }
+  c.shutdown_timeout = r.duration("shutdown_timeout", "10s", "on SIGTERM, how long to wait for Kafka to acknowledge");
+}
+
+Result<ShipperConfig> load_config(const std::string& file) {
+  auto node = config::load_file(file);
+  if (!node) return Error(node.error().message());
+  config::Context ctx;
+  ShipperConfig c;
+  config::Reader r(*node, "", ctx);
+  declare(r, c);
+  r.finish();
+  if (!ctx.errors.empty()) {
+    std::string all;
+    for (const auto& e : ctx.errors) all += (all.empty() ? "" : "\n") + file + ": " + e;
+    return Error(all);
+  }
+  if (c.host.empty()) {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    c.host = buf;
+  }
+  return c;
+}
+
+std::string config_reference() {
+  std::vector<config::OptionDoc> docs;
+  config::Context ctx;
+  ctx.docs = &docs;
+  ShipperConfig c;
+  config::Reader r(YAML::Node(), "", ctx);
+  declare(r, c);
+  return config::render_reference(docs);
+}
+
+}  // namespace logpipe::shipper

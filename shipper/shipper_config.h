@@ -1,0 +1,42 @@
+#pragma once
+// The shipper's configuration. Every option is declared once in shipper_config.cc; the reference in
+// README.md is generated from those declarations (`logpipe-shipper --print-config-reference`).
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/config/config_reader.h"
+#include "common/result.h"
+
+namespace logpipe::shipper {
+
+struct InputConfig {
+  std::string path;
+  std::string service;
+  std::string format;
+  std::map<std::string, std::string> labels;
+};
+
+struct ShipperConfig {
+  std::string host;  // empty in the file = the system host name
+  std::string kafka_brokers;
+  std::string kafka_topic;
+  std::map<std::string, std::string> kafka_properties;
+  std::vector<InputConfig> inputs;
+  std::string checkpoint_file;
+  std::chrono::milliseconds checkpoint_interval{1000};
+  std::chrono::milliseconds poll_interval{100};
+  std::chrono::milliseconds shutdown_timeout{10000};
+  int64_t max_line_bytes = 1 << 20;
+  int64_t max_in_flight_bytes = 64 << 20;
+};
+
+// Declares every option against `r` (reads them, or documents them in describe mode).
+void declare(config::Reader& r, ShipperConfig& c);
+// Reads and validates a config file; the error lists every problem, one per line, with its key path.
+Result<ShipperConfig> load_config(const std::string& file);
+std::string config_reference();
+
+}  // namespace logpipe::shipper

@@ -1,0 +1,62 @@
+#pragma once
+// A Producer whose acknowledgements the test releases: records stay "in flight" until ack()/fail(),
+// and the reports are delivered on the next poll(), as librdkafka does. `cork()` makes produce() refuse
+// records, like a full local queue.
+
+#include <deque>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "common/kafka/producer.h"
+
+namespace logpipe::testing {
+
+class FakeProducer final : public kafka::Producer {
+ public:
+  explicit FakeProducer(kafka::DeliveryHandler& handler) : handler_(handler) {}
+
+  Status produce(const kafka::OutRecord& record, uint64_t token) override {
+    if (corked_) return Error("Local: Queue full");
+    produced_.emplace_back(token, record);
+    in_flight_[token] = record;
+    return Status::Ok();
+  }
+  void poll(std::chrono::milliseconds) override {
+    auto reports = std::move(reports_);
+    reports_.clear();
+    for (auto& [token, status] : reports) handler_.on_delivery(token, status);
+  }
+  Status flush(std::chrono::milliseconds t) override {
+    poll(t);
+    return in_flight_.empty() ? Status::Ok() : Status(Error("timed out"));
+  }
+  int64_t in_flight() const override { return static_cast<int64_t>(in_flight_.size()); }
+  bool connected() const override { return true; }
+
+  void ack(uint64_t token) { report(token, Status::Ok()); }
+  void fail(uint64_t token) { report(token, Error("Broker: Message timed out")); }
+  void ack_all() {
+    std::vector<uint64_t> tokens;
+    for (auto& [t, r] : in_flight_) tokens.push_back(t);
+    for (auto t : tokens) ack(t);
+  }
+  void cork(bool on) { corked_ = on; }
+
+  // Every accepted produce(), in order (a re-produced record appears again).
+  const std::vector<std::pair<uint64_t, kafka::OutRecord>>& produced() const { return produced_; }
+  const std::map<uint64_t, kafka::OutRecord>& in_flight_records() const { return in_flight_; }
+
+ private:
+  void report(uint64_t token, Status s) {
+    in_flight_.erase(token);
+    reports_.emplace_back(token, std::move(s));
+  }
+  kafka::DeliveryHandler& handler_;
+  std::vector<std::pair<uint64_t, kafka::OutRecord>> produced_;
+  std::map<uint64_t, kafka::OutRecord> in_flight_;
+  std::vector<std::pair<uint64_t, Status>> reports_;
+  bool corked_ = false;
+};
+
+}  // namespace logpipe::testing

@@ -1,0 +1,182 @@
+#include "common/kafka/record_format.h"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <string_view>
+
+using logpipe::kafka::decode_headers;
+using logpipe::kafka::encode_headers;
+using logpipe::kafka::Headers;
+using logpipe::kafka::kRecordVersion;
+using logpipe::kafka::record_key;
+using logpipe::kafka::RecordMeta;
+
+namespace {
+
+RecordMeta sample_meta() {
+  RecordMeta m;
+  m.host = "web-1";
+  m.service = "checkout";
+  m.source = "file";
+  m.path = "/var/log/app/app.log";
+  m.file_id = "2049:131074:9f86d081884c7d65";
+  m.offset = 123456789012;
+  m.read_micros = 1700000000123456;
+  m.format = "json";
+  m.labels = {{"env", "prod"}, {"team", "payments"}, {"with.dot", "a|b=c"}};
+  return m;
+}
+
+// The value of header `name`, or "<absent>".
+std::string header_value(const Headers& h, std::string_view name) {
+  for (const auto& [k, v] : h)
+    if (k == name) return v;
+  return "<absent>";
+}
+
+}  // namespace
+
+TEST_CASE("record headers: encode writes every field as an lp.* header", "[common]") {
+  const Headers h = encode_headers(sample_meta());
+  CHECK(h == Headers{
+                 {"lp.v", "1"},
+                 {"lp.host", "web-1"},
+                 {"lp.service", "checkout"},
+                 {"lp.source", "file"},
+                 {"lp.path", "/var/log/app/app.log"},
+                 {"lp.file_id", "2049:131074:9f86d081884c7d65"},
+                 {"lp.offset", "123456789012"},
+                 {"lp.read_us", "1700000000123456"},
+                 {"lp.format", "json"},
+                 {"lp.label.env", "prod"},
+                 {"lp.label.team", "payments"},
+                 {"lp.label.with.dot", "a|b=c"},
+             });
+}
+
+TEST_CASE("record headers: decode(encode(meta)) round-trips every field", "[common]") {
+  const RecordMeta in = sample_meta();
+  auto out = decode_headers(encode_headers(in));
+  REQUIRE(out.ok());
+  CHECK(out->version == kRecordVersion);
+  CHECK(out->host == in.host);
+  CHECK(out->service == in.service);
+  CHECK(out->source == in.source);
+  CHECK(out->path == in.path);
+  CHECK(out->file_id == in.file_id);
+  CHECK(out->offset == in.offset);
+  CHECK(out->read_micros == in.read_micros);
+  CHECK(out->format == in.format);
+  CHECK(out->labels == in.labels);
+}
+
+TEST_CASE("record headers: a TCP record without path, file id or offset round-trips", "[common]") {
+  RecordMeta in;
+  in.host = "h";
+  in.service = "s";
+  in.source = "tcp";
+  in.read_micros = 5;
+  const Headers h = encode_headers(in);
+  CHECK(header_value(h, "lp.path") == "<absent>");
+  CHECK(header_value(h, "lp.file_id") == "<absent>");
+  CHECK(header_value(h, "lp.offset") == "<absent>");
+  auto out = decode_headers(h);
+  REQUIRE(out.ok());
+  CHECK(out->source == "tcp");
+  CHECK(out->path.empty());
+  CHECK(out->file_id.empty());
+  CHECK(out->offset == -1);
+  CHECK(out->format == "plain");
+  CHECK(out->labels.empty());
+  CHECK(out->read_micros == 5);
+}
+
+TEST_CASE("record headers: offset 0 is kept (only negative means no offset)", "[common]") {
+  RecordMeta in = sample_meta();
+  in.offset = 0;
+  CHECK(header_value(encode_headers(in), "lp.offset") == "0");
+  auto out = decode_headers(encode_headers(in));
+  REQUIRE(out.ok());
+  CHECK(out->offset == 0);
+}
+
+TEST_CASE("record headers: records without lp.v decode as version 0 with empty fields", "[common]") {
+  SECTION("no headers at all") {
+    auto out = decode_headers({});
+    REQUIRE(out.ok());
+    CHECK(out->version == 0);
+    CHECK(out->host.empty());
+    CHECK(out->service.empty());
+    CHECK(out->source.empty());
+    CHECK(out->path.empty());
+    CHECK(out->file_id.empty());
+    CHECK(out->offset == -1);
+    CHECK(out->read_micros == 0);
+    CHECK(out->labels.empty());
+  }
+  SECTION("other producers' headers") {
+    auto out = decode_headers({{"traceparent", "00-abc-def-01"}, {"content-type", "text/plain"}});
+    REQUIRE(out.ok());
+    CHECK(out->version == 0);
+    CHECK(out->host.empty());
+  }
+}
+
+TEST_CASE("record headers: a version newer than this build is an error", "[common]") {
+  Headers h = encode_headers(sample_meta());
+  h[0].second = std::to_string(kRecordVersion + 1);
+  auto out = decode_headers(h);
+  REQUIRE_FALSE(out.ok());
+  CHECK_THAT(out.error().message(), Catch::Contains("newer"));
+}
+
+TEST_CASE("record headers: malformed lp.v, lp.offset and lp.read_us are errors", "[common]") {
+  const std::string header = GENERATE(as<std::string>{}, "lp.v", "lp.offset", "lp.read_us");
+  const std::string value = GENERATE(as<std::string>{}, "", "abc", "12x", "1.5", " 1");
+  Headers h = encode_headers(sample_meta());
+  for (auto& [k, v] : h)
+    if (k == header) v = value;
+  INFO(header << "='" << value << "'");
+  auto out = decode_headers(h);
+  REQUIRE_FALSE(out.ok());
+  CHECK_THAT(out.error().message(), Catch::Contains(header));
+}
+
+TEST_CASE("record headers: lp.v 0 or negative is an error", "[common]") {
+  CHECK_FALSE(decode_headers({{"lp.v", "0"}}).ok());
+  CHECK_FALSE(decode_headers({{"lp.v", "-1"}}).ok());
+}
+
+TEST_CASE("record headers: unknown headers are ignored", "[common]") {
+  Headers h = encode_headers(sample_meta());
+  h.emplace_back("lp.future_field", "x");
+  h.emplace_back("traceparent", "00-abc");
+  h.insert(h.begin(), {"x-other", "y"});
+  auto out = decode_headers(h);
+  REQUIRE(out.ok());
+  CHECK(out->host == "web-1");
+  CHECK(out->labels == sample_meta().labels);
+}
+
+TEST_CASE("record_key is host|file id, else host|path: one key per file", "[common]") {
+  RecordMeta m = sample_meta();
+  CHECK(record_key(m) == "web-1|2049:131074:9f86d081884c7d65");
+
+  RecordMeta other_offset = m;
+  other_offset.offset = 1;
+  other_offset.read_micros = 2;
+  CHECK(record_key(other_offset) == record_key(m));
+
+  RecordMeta other_file = m;
+  other_file.file_id = "2049:999:abc";
+  CHECK(record_key(other_file) != record_key(m));
+
+  RecordMeta other_host = m;
+  other_host.host = "web-2";
+  CHECK(record_key(other_host) != record_key(m));
+
+  RecordMeta no_id = m;
+  no_id.file_id.clear();
+  CHECK(record_key(no_id) == "web-1|/var/log/app/app.log");
+}

@@ -1,0 +1,202 @@
+#include "indexer/elasticsearch/bulk.h"
+
+#include <simdjson.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "indexer/pipeline.h"
+
+using logpipe::indexer::append_create;
+using logpipe::indexer::classify_item_status;
+using logpipe::indexer::Document;
+using logpipe::indexer::ItemOutcome;
+using logpipe::indexer::parse_bulk_response;
+using logpipe::indexer::render_index_template;
+
+namespace {
+
+// A recorded Elasticsearch 8 bulk response for five `create` items: stored, replay (409), throttled (429),
+// mapping conflict (400), stored.
+constexpr std::string_view kMixedResponse = R"json({
+  "took": 31,
+  "errors": true,
+  "items": [
+    {"create": {"_index": "logs-2024.03.05", "_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "_version": 1,
+                "result": "created", "_shards": {"total": 2, "successful": 1, "failed": 0},
+                "_seq_no": 10, "_primary_term": 1, "status": 201}},
+    {"create": {"_index": "logs-2024.03.05", "_id": "11111111111111111111111111111111", "status": 409,
+                "error": {"type": "version_conflict_engine_exception",
+                          "reason": "[11111111111111111111111111111111]: version conflict, document already exists (current version [1])",
+                          "index_uuid": "aUYn3bC9QbuRkWmA0ymC9g", "shard": "0", "index": "logs-2024.03.05"}}},
+    {"create": {"_index": "logs-2024.03.05", "_id": "22222222222222222222222222222222", "status": 429,
+                "error": {"type": "es_rejected_execution_exception",
+                          "reason": "rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=104857600, max_coordinating_and_primary_bytes=107374182]"}}},
+    {"create": {"_index": "logs-2024.03.05", "_id": "33333333333333333333333333333333", "status": 400,
+                "error": {"type": "mapper_parsing_exception",
+                          "reason": "failed to parse field [log.offset] of type [long] in document with id '33333333333333333333333333333333'. Preview of field's value: 'abc'",
+                          "caused_by": {"type": "illegal_argument_exception", "reason": "For input string: \"abc\""}}}},
+    {"create": {"_index": "logs-2024.03.06", "_id": "44444444444444444444444444444444", "_version": 1,
+                "result": "created", "_shards": {"total": 2, "successful": 1, "failed": 0},
+                "_seq_no": 0, "_primary_term": 1, "status": 201}}
+  ]
+})json";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("bulk: classify_item_status", "[indexer]") {
+  CHECK(classify_item_status(200) == ItemOutcome::kCreated);
+  CHECK(classify_item_status(201) == ItemOutcome::kCreated);
+  CHECK(classify_item_status(409) == ItemOutcome::kDuplicate);
+  CHECK(classify_item_status(429) == ItemOutcome::kRetry);
+  CHECK(classify_item_status(500) == ItemOutcome::kRetry);
+  CHECK(classify_item_status(502) == ItemOutcome::kRetry);
+  CHECK(classify_item_status(503) == ItemOutcome::kRetry);
+  CHECK(classify_item_status(400) == ItemOutcome::kReject);
+  CHECK(classify_item_status(403) == ItemOutcome::kReject);
+  CHECK(classify_item_status(404) == ItemOutcome::kReject);
+  CHECK(classify_item_status(413) == ItemOutcome::kReject);
+}
+
+TEST_CASE("bulk: append_create renders the action line and the source", "[indexer]") {
+  std::string body;
+  append_create(body, Document{"i", "x", R"({"message":"m"})"});
+  CHECK(body == "{\"create\":{\"_index\":\"i\",\"_id\":\"x\"}}\n{\"message\":\"m\"}\n");
+
+  append_create(body, Document{"logs-2024.03.05", "abc", "{}"});
+  CHECK(body ==
+        "{\"create\":{\"_index\":\"i\",\"_id\":\"x\"}}\n{\"message\":\"m\"}\n"
+        "{\"create\":{\"_index\":\"logs-2024.03.05\",\"_id\":\"abc\"}}\n{}\n");
+}
+
+TEST_CASE("bulk: append_create escapes the index and id", "[indexer]") {
+  std::string body;
+  append_create(body, Document{"we\"ird", "a\\b", "{}"});
+  CHECK(body == "{\"create\":{\"_index\":\"we\\\"ird\",\"_id\":\"a\\\\b\"}}\n{}\n");
+}
+
+TEST_CASE("bulk: parse_bulk_response on a mixed Elasticsearch 8 response", "[indexer]") {
+  auto r = parse_bulk_response(kMixedResponse, 5);
+  REQUIRE(r.ok());
+  const auto& items = r.value();
+  REQUIRE(items.size() == 5);
+
+  CHECK(items[0].outcome == ItemOutcome::kCreated);
+  CHECK(items[0].status == 201);
+  CHECK(items[0].error_type.empty());
+  CHECK(items[0].error_reason.empty());
+
+  CHECK(items[1].outcome == ItemOutcome::kDuplicate);
+  CHECK(items[1].status == 409);
+  CHECK(items[1].error_type == "version_conflict_engine_exception");
+
+  CHECK(items[2].outcome == ItemOutcome::kRetry);
+  CHECK(items[2].status == 429);
+  CHECK(items[2].error_type == "es_rejected_execution_exception");
+
+  CHECK(items[3].outcome == ItemOutcome::kReject);
+  CHECK(items[3].status == 400);
+  CHECK(items[3].error_type == "mapper_parsing_exception");
+  CHECK(items[3].error_reason ==
+        "failed to parse field [log.offset] of type [long] in document with id "
+        "'33333333333333333333333333333333'. Preview of field's value: 'abc'");
+
+  CHECK(items[4].outcome == ItemOutcome::kCreated);
+  CHECK(items[4].status == 201);
+}
+
+TEST_CASE("bulk: parse_bulk_response accepts index and other action names", "[indexer]") {
+  auto r = parse_bulk_response(R"({"errors":false,"items":[{"index":{"status":200}},{"create":{"status":503}}]})", 2);
+  REQUIRE(r.ok());
+  CHECK(r.value()[0].outcome == ItemOutcome::kCreated);
+  CHECK(r.value()[1].outcome == ItemOutcome::kRetry);
+}
+
+TEST_CASE("bulk: parse_bulk_response with the wrong number of items is an error", "[indexer]") {
+  auto fewer = parse_bulk_response(kMixedResponse, 6);
+  REQUIRE_FALSE(fewer.ok());
+  CHECK(fewer.error().message() == "bulk response has 5 items, expected 6");
+  CHECK_FALSE(parse_bulk_response(kMixedResponse, 4).ok());
+  CHECK_FALSE(parse_bulk_response(R"({"errors":false,"items":[]})", 1).ok());
+  CHECK(parse_bulk_response(R"({"errors":false,"items":[]})", 0).ok());
+}
+
+TEST_CASE("bulk: parse_bulk_response rejects malformed responses", "[indexer]") {
+  SECTION("not JSON") {
+    auto r = parse_bulk_response("<html><body>502 Bad Gateway</body></html>", 1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message() == "bulk response is not JSON");
+  }
+  SECTION("empty body") {
+    CHECK_FALSE(parse_bulk_response("", 1).ok());
+  }
+  SECTION("truncated") {
+    CHECK_FALSE(parse_bulk_response(kMixedResponse.substr(0, kMixedResponse.size() / 2), 5).ok());
+  }
+  SECTION("no items (an error response)") {
+    auto r = parse_bulk_response(
+        R"({"error":{"root_cause":[],"type":"illegal_argument_exception","reason":"bad"},"status":400})", 1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message() == "bulk response has no items");
+  }
+  SECTION("items is not an array") {
+    CHECK_FALSE(parse_bulk_response(R"({"items":{"create":{"status":201}}})", 1).ok());
+  }
+  SECTION("item without status") {
+    CHECK_FALSE(parse_bulk_response(R"({"items":[{"create":{"_id":"x"}}]})", 1).ok());
+  }
+  SECTION("item with two actions") {
+    CHECK_FALSE(parse_bulk_response(R"({"items":[{"create":{"status":201},"index":{"status":201}}]})", 1).ok());
+  }
+  SECTION("item that is not an object") {
+    CHECK_FALSE(parse_bulk_response(R"({"items":[201]})", 1).ok());
+  }
+}
+
+TEST_CASE("render_index_template replaces every ${INDEX_PREFIX}", "[indexer]") {
+  CHECK(render_index_template(R"({"a":"${INDEX_PREFIX}*","b":["${INDEX_PREFIX}x","${INDEX_PREFIX}"]})", "p-") ==
+        R"({"a":"p-*","b":["p-x","p-"]})");
+  CHECK(render_index_template("${INDEX_PREFIX}${INDEX_PREFIX}", "ab") == "abab");
+  // A prefix that itself contains the placeholder is not expanded again.
+  CHECK(render_index_template("[${INDEX_PREFIX}]", "${INDEX_PREFIX}") == "[${INDEX_PREFIX}]");
+  CHECK(render_index_template("no placeholder", "p-") == "no placeholder");
+  CHECK(render_index_template("${INDEX_PREFIX}*|${INDEX_PREFIX}", "") == "*|");
+  // The prefix is JSON-escaped.
+  CHECK(render_index_template(R"(["${INDEX_PREFIX}"])", "a\"b") == R"(["a\"b"])");
+}
+
+TEST_CASE("render_index_template on schemas/index-template.json gives valid JSON", "[indexer]") {
+  const std::string tmpl = read_file(LOGPIPE_TEST_DATA_DIR "/../../schemas/index-template.json");
+  REQUIRE(tmpl.find("${INDEX_PREFIX}") != std::string::npos);
+  const std::string out = render_index_template(tmpl, "myprefix-");
+  CHECK(out.find("${INDEX_PREFIX}") == std::string::npos);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(out).get(doc) == simdjson::SUCCESS);
+  simdjson::dom::array patterns;
+  REQUIRE(doc["index_patterns"].get(patterns) == simdjson::SUCCESS);
+  std::vector<std::string> values;
+  for (simdjson::dom::element e : patterns) {
+    std::string_view v;
+    REQUIRE(e.get(v) == simdjson::SUCCESS);
+    values.emplace_back(v);
+  }
+  CHECK(values == std::vector<std::string>{"myprefix-*"});
+
+  std::string_view ts_type;
+  REQUIRE(doc.at_pointer("/template/mappings/properties/@timestamp/type").get(ts_type) == simdjson::SUCCESS);
+  CHECK(ts_type == "date_nanos");
+}

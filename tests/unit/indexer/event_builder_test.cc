@@ -1,0 +1,367 @@
+#include "indexer/normalize/event_builder.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/kafka/consumer.h"
+#include "common/kafka/record_format.h"
+
+using logpipe::indexer::BuildOptions;
+using logpipe::indexer::Document;
+using logpipe::indexer::document_id;
+using logpipe::indexer::EventBuilder;
+using logpipe::kafka::encode_headers;
+using logpipe::kafka::InRecord;
+using logpipe::kafka::RecordMeta;
+
+namespace {
+
+constexpr int64_t kReadMicros = 1700000000123456;      // 2023-11-14T22:13:20.123456Z
+constexpr int64_t kIngestedMicros = 1700000001000000;  // 2023-11-14T22:13:21.000000Z
+
+RecordMeta file_meta(std::string format = "plain") {
+  RecordMeta m;
+  m.host = "web-1";
+  m.service = "checkout";
+  m.path = "/var/log/app.log";
+  m.file_id = "2049:1234:abcd";
+  m.offset = 4096;
+  m.read_micros = kReadMicros;
+  m.format = std::move(format);
+  m.labels = {{"env", "prod"}, {"team", "pay"}};
+  return m;
+}
+
+InRecord record(const RecordMeta& meta, std::string value) {
+  InRecord r;
+  r.topic = "logs";
+  r.partition = 3;
+  r.offset = 77;
+  r.timestamp_ms = 1600000000000;
+  r.value = std::move(value);
+  r.headers = encode_headers(meta);
+  return r;
+}
+
+// A parsed document; keeps its parser alive so elements stay valid.
+struct Parsed {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+
+  explicit Parsed(const std::string& json) {
+    const auto err = parser.parse(json).get(root);
+    INFO(json);
+    REQUIRE(err == simdjson::SUCCESS);
+    REQUIRE(root.is_object());
+  }
+  bool has(const char* pointer) {
+    simdjson::dom::element e;
+    return root.at_pointer(pointer).get(e) == simdjson::SUCCESS;
+  }
+  std::string str(const char* pointer) {
+    std::string_view v;
+    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS) return "<missing>";
+    return std::string(v);
+  }
+  int64_t num(const char* pointer) {
+    int64_t v = 0;
+    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS) return INT64_MIN;
+    return v;
+  }
+  std::vector<std::string> tags() {
+    std::vector<std::string> out;
+    simdjson::dom::array arr;
+    if (root["tags"].get(arr) != simdjson::SUCCESS) return out;
+    for (simdjson::dom::element e : arr) {
+      std::string_view v;
+      if (e.get(v) == simdjson::SUCCESS) out.emplace_back(v);
+    }
+    return out;
+  }
+};
+
+bool is_hex32(const std::string& s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+Document build(const InRecord& r, std::string prefix = "logs-") {
+  EventBuilder b(BuildOptions{std::move(prefix)});
+  return b.build(r, kIngestedMicros);
+}
+
+}  // namespace
+
+TEST_CASE("document_id is deterministic and 32 hex characters", "[indexer]") {
+  const RecordMeta m = file_meta();
+  const InRecord r = record(m, "line");
+  const std::string id = document_id(m, r);
+  CHECK(is_hex32(id));
+  CHECK(document_id(m, r) == id);
+  CHECK(document_id(file_meta(), record(file_meta(), "line")) == id);
+}
+
+TEST_CASE("document_id depends on host, file id and offset, not on Kafka position", "[indexer]") {
+  const RecordMeta m = file_meta();
+  const InRecord r = record(m, "line");
+  const std::string id = document_id(m, r);
+
+  RecordMeta other_host = m;
+  other_host.host = "web-2";
+  CHECK(document_id(other_host, r) != id);
+
+  RecordMeta other_file = m;
+  other_file.file_id = "2049:1235:abcd";
+  CHECK(document_id(other_file, r) != id);
+
+  RecordMeta other_offset = m;
+  other_offset.offset = 4097;
+  CHECK(document_id(other_offset, r) != id);
+
+  // A replay lands at a different Kafka offset (and may differ in read time): same _id.
+  InRecord replayed = r;
+  replayed.partition = 0;
+  replayed.offset = 9999;
+  replayed.value = "the same line read again";
+  RecordMeta reread = m;
+  reread.read_micros += 5'000'000;
+  reread.service = "renamed";
+  CHECK(document_id(reread, replayed) == id);
+}
+
+TEST_CASE("document_id falls back to topic/partition/offset without file id or offset", "[indexer]") {
+  RecordMeta tcp = file_meta();
+  tcp.source = "tcp";
+  tcp.file_id.clear();
+  tcp.offset = -1;
+  const InRecord r = record(tcp, "line");
+  const std::string id = document_id(tcp, r);
+  CHECK(is_hex32(id));
+  CHECK(id != document_id(file_meta(), r));
+
+  // Independent of host now, dependent on Kafka coordinates.
+  RecordMeta other_host = tcp;
+  other_host.host = "web-2";
+  CHECK(document_id(other_host, r) == id);
+
+  InRecord other_topic = r;
+  other_topic.topic = "logs2";
+  CHECK(document_id(tcp, other_topic) != id);
+  InRecord other_partition = r;
+  other_partition.partition = 4;
+  CHECK(document_id(tcp, other_partition) != id);
+  InRecord other_offset = r;
+  other_offset.offset = 78;
+  CHECK(document_id(tcp, other_offset) != id);
+
+  SECTION("file id without an offset also falls back") {
+    RecordMeta no_offset = file_meta();
+    no_offset.offset = -1;
+    CHECK(document_id(no_offset, r) == id);
+  }
+  SECTION("offset without a file id also falls back") {
+    RecordMeta no_file_id = file_meta();
+    no_file_id.file_id.clear();
+    CHECK(document_id(no_file_id, r) == id);
+  }
+}
+
+TEST_CASE("build: a plain line becomes message with metadata fields", "[indexer]") {
+  const InRecord r = record(file_meta(), "GET /cart 200 12ms \"quoted\"");
+  const Document d = build(r);
+  CHECK(d.index == "logs-2023.11.14");
+  CHECK(d.id == document_id(file_meta(), r));
+
+  Parsed p(d.source);
+  CHECK(p.str("/message") == "GET /cart 200 12ms \"quoted\"");
+  CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
+  CHECK(p.str("/host/name") == "web-1");
+  CHECK(p.str("/service/name") == "checkout");
+  CHECK(p.str("/log/file/path") == "/var/log/app.log");
+  CHECK(p.num("/log/offset") == 4096);
+  CHECK(p.str("/labels/env") == "prod");
+  CHECK(p.str("/labels/team") == "pay");
+  CHECK(p.str("/event/ingested") == "2023-11-14T22:13:21.000000Z");
+  CHECK(p.str("/kafka/topic") == "logs");
+  CHECK(p.num("/kafka/partition") == 3);
+  CHECK(p.num("/kafka/offset") == 77);
+  CHECK_FALSE(p.has("/log/level"));
+  CHECK_FALSE(p.has("/tags"));
+}
+
+TEST_CASE("build: a plain line is kept whole even if it looks like JSON", "[indexer]") {
+  const std::string line = R"({"message":"inner","level":"WARN"})";
+  Parsed p(build(record(file_meta("plain"), line)).source);
+  CHECK(p.str("/message") == line);
+  CHECK_FALSE(p.has("/log/level"));
+}
+
+TEST_CASE("build: the index is the prefix plus the UTC day of @timestamp", "[indexer]") {
+  RecordMeta m = file_meta();
+  m.read_micros = 1709683199000000;  // 2024-03-05T23:59:59Z
+  CHECK(build(record(m, "x"), "app-").index == "app-2024.03.05");
+  m.read_micros = 1709685000000000;  // 2024-03-06T00:30:00Z
+  CHECK(build(record(m, "x"), "app-").index == "app-2024.03.06");
+}
+
+TEST_CASE("build: a logback JSON line is mapped to ECS fields", "[indexer]") {
+  const std::string line =
+      R"({"@timestamp":"2024-03-05T10:11:12.345+01:00","@version":"1","message":"payment failed: \"card\"",)"
+      R"("logger_name":"com.shop.Payment","thread_name":"http-nio-8080-exec-1","level":"ERROR","level_value":40000,)"
+      R"("stack_trace":"java.lang.IllegalStateException: boom\n\tat com.shop.Payment.pay(Payment.java:42)\n",)"
+      R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"})";
+  const Document d = build(record(file_meta("json"), line));
+  Parsed p(d.source);
+  CHECK(p.str("/@timestamp") == "2024-03-05T09:11:12.345000Z");
+  CHECK(d.index == "logs-2024.03.05");
+  CHECK(p.str("/message") == "payment failed: \"card\"");
+  CHECK(p.str("/log/level") == "ERROR");
+  CHECK(p.str("/log/logger") == "com.shop.Payment");
+  CHECK(p.str("/process/thread/name") == "http-nio-8080-exec-1");
+  CHECK(p.str("/error/stack_trace") ==
+        "java.lang.IllegalStateException: boom\n\tat com.shop.Payment.pay(Payment.java:42)\n");
+  CHECK(p.str("/trace/id") == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(p.str("/span/id") == "00f067aa0ba902b7");
+  // Metadata is still there.
+  CHECK(p.str("/host/name") == "web-1");
+  CHECK(p.num("/log/offset") == 4096);
+  CHECK(p.str("/log/file/path") == "/var/log/app.log");
+  CHECK_FALSE(p.has("/tags"));
+  // Source fields are mapped, not copied under their original names.
+  CHECK_FALSE(p.has("/level"));
+  CHECK_FALSE(p.has("/logger_name"));
+}
+
+TEST_CASE("build: JSON timestamps are converted to UTC, which can change the index day", "[indexer]") {
+  const Document d = build(record(file_meta("json"), R"({"@timestamp":"2024-03-06T00:30:00+01:00","message":"m"})"));
+  CHECK(Parsed(d.source).str("/@timestamp") == "2024-03-05T23:30:00.000000Z");
+  CHECK(d.index == "logs-2024.03.05");
+}
+
+TEST_CASE("build: camelCase traceId/spanId are accepted", "[indexer]") {
+  Parsed p(build(record(file_meta("json"), R"({"message":"m","traceId":"t1","spanId":"s1"})")).source);
+  CHECK(p.str("/trace/id") == "t1");
+  CHECK(p.str("/span/id") == "s1");
+}
+
+TEST_CASE("build: JSON fields of the wrong type are ignored", "[indexer]") {
+  const std::string line = R"({"message":{"nested":true},"level":40000,"logger_name":null,"trace_id":["x"]})";
+  Parsed p(build(record(file_meta("json"), line)).source);
+  CHECK(p.str("/message") == line);
+  CHECK_FALSE(p.has("/log/level"));
+  CHECK_FALSE(p.has("/log/logger"));
+  CHECK_FALSE(p.has("/trace"));
+  CHECK_FALSE(p.has("/tags"));
+}
+
+TEST_CASE("build: JSON line without message or @timestamp keeps the raw line and read time", "[indexer]") {
+  const std::string line = R"({"level":"INFO","logger_name":"x"})";
+  Parsed p(build(record(file_meta("json"), line)).source);
+  CHECK(p.str("/message") == line);
+  CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
+  CHECK(p.str("/log/level") == "INFO");
+  CHECK_FALSE(p.has("/tags"));
+}
+
+TEST_CASE("build: invalid JSON with format=json keeps the raw line and tags _jsonparsefailure", "[indexer]") {
+  const std::string line = GENERATE(as<std::string>{}, R"({"message":"truncated)", "not json at all",
+                                    R"(["an","array"])", "");
+  Parsed p(build(record(file_meta("json"), line)).source);
+  CHECK(p.str("/message") == line);
+  CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
+  CHECK(p.tags() == std::vector<std::string>{"_jsonparsefailure"});
+  CHECK_FALSE(p.has("/log/level"));
+}
+
+TEST_CASE("build: an unparseable @timestamp is tagged and the read time used", "[indexer]") {
+  const Document d = build(record(file_meta("json"), R"({"@timestamp":"yesterday at noon","message":"m"})"));
+  Parsed p(d.source);
+  CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
+  CHECK(d.index == "logs-2023.11.14");
+  CHECK(p.str("/message") == "m");
+  CHECK(p.tags() == std::vector<std::string>{"_timestampparsefailure"});
+}
+
+TEST_CASE("build: invalid UTF-8 in a line still gives valid JSON, tagged _invalid_utf8", "[indexer]") {
+  SECTION("plain") {
+    Parsed p(build(record(file_meta("plain"), "bad \xFF\xFE bytes \xC0\xAF end")).source);
+    const std::string msg = p.str("/message");
+    CHECK_THAT(msg, Catch::StartsWith("bad \xEF\xBF\xBD"));
+    CHECK_THAT(msg, Catch::EndsWith("\xEF\xBF\xBD end"));
+    CHECK(msg.find('\xFF') == std::string::npos);
+    CHECK(p.tags() == std::vector<std::string>{"_invalid_utf8"});
+  }
+  SECTION("json: simdjson rejects it, raw line kept with both tags") {
+    Parsed p(build(record(file_meta("json"), "{\"message\":\"bad \xFF\"}")).source);
+    CHECK(p.str("/message") == "{\"message\":\"bad \xEF\xBF\xBD\"}");
+    CHECK(p.tags() == std::vector<std::string>{"_jsonparsefailure", "_invalid_utf8"});
+  }
+  SECTION("in a header value") {
+    RecordMeta m = file_meta();
+    m.host = "h\xFF";
+    Parsed p(build(record(m, "ok")).source);
+    CHECK(p.str("/host/name") == "h\xEF\xBF\xBD");
+    CHECK(p.tags() == std::vector<std::string>{"_invalid_utf8"});
+  }
+}
+
+TEST_CASE("build: control characters and quotes in a line survive as JSON", "[indexer]") {
+  const std::string line = std::string("tab\there \"q\" back\\slash\x01") + '\0' + "nul\r";
+  Parsed p(build(record(file_meta(), line)).source);
+  CHECK(p.str("/message") == line);
+}
+
+TEST_CASE("build: a record with no lp.* headers is tagged and uses Kafka metadata", "[indexer]") {
+  InRecord r;
+  r.topic = "foreign";
+  r.partition = 1;
+  r.offset = 5;
+  r.timestamp_ms = 1700000000123;
+  r.value = "written by someone else";
+  r.headers = {{"traceparent", "00-abc"}};
+  const Document d = build(r);
+  Parsed p(d.source);
+  CHECK(p.str("/message") == "written by someone else");
+  CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123000Z");  // Kafka record timestamp
+  CHECK(d.index == "logs-2023.11.14");
+  CHECK(p.tags() == std::vector<std::string>{"_no_logpipe_headers"});
+  CHECK_FALSE(p.has("/host"));
+  CHECK_FALSE(p.has("/service"));
+  CHECK_FALSE(p.has("/log/offset"));
+  CHECK_FALSE(p.has("/labels"));
+  CHECK(p.str("/kafka/topic") == "foreign");
+  CHECK(is_hex32(d.id));
+
+  InRecord same_position = r;
+  same_position.value = "different";
+  CHECK(build(same_position).id == d.id);
+}
+
+TEST_CASE("build: bad lp.* headers are tagged, the line is still indexed", "[indexer]") {
+  InRecord r = record(file_meta(), "line");
+  for (auto& [k, v] : r.headers)
+    if (k == "lp.offset") v = "not-a-number";
+  Parsed p(build(r).source);
+  CHECK(p.str("/message") == "line");
+  CHECK(p.tags() == std::vector<std::string>{"_bad_record_headers"});
+}
+
+TEST_CASE("build: one builder handles many records independently", "[indexer]") {
+  EventBuilder b(BuildOptions{"logs-"});
+  const Document bad = b.build(record(file_meta("json"), "{oops"), kIngestedMicros);
+  const Document good = b.build(record(file_meta("json"), R"({"message":"fine","level":"INFO"})"), kIngestedMicros);
+  const Document plain = b.build(record(file_meta("plain"), "plain"), kIngestedMicros);
+  CHECK(Parsed(bad.source).tags() == std::vector<std::string>{"_jsonparsefailure"});
+  Parsed g(good.source);
+  CHECK(g.str("/message") == "fine");
+  CHECK(g.str("/log/level") == "INFO");
+  CHECK_FALSE(g.has("/tags"));
+  CHECK_FALSE(Parsed(plain.source).has("/log/level"));
+}

@@ -1,0 +1,167 @@
+#include <catch2/catch.hpp>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "shipper/pipeline.h"
+#include "tests/fakes/fake_producer.h"
+#include "tests/fakes/temp_dir.h"
+
+using namespace logpipe;
+using namespace std::chrono_literals;
+using logpipe::testing::append_file;
+using logpipe::testing::FakeProducer;
+using logpipe::testing::TempDir;
+
+namespace {
+
+shipper::ShipperConfig config_for(const TempDir& dir) {
+  shipper::ShipperConfig c;
+  c.host = "host-a";
+  c.kafka_topic = "logs";
+  c.inputs.push_back({dir.file("app.log"), "checkout", "plain", {{"env", "test"}}});
+  c.checkpoint_file = dir.file("cp.json");
+  c.checkpoint_interval = 1000ms;
+  c.poll_interval = 0ms;
+  c.shutdown_timeout = 0ms;  // the fake never acknowledges on its own and the clock does not move
+  return c;
+}
+
+int64_t checkpointed_offset(const TempDir& dir) {
+  auto entries = shipper::CheckpointStore(dir.file("cp.json")).load();
+  REQUIRE(entries.ok());
+  if (entries->empty()) return -1;
+  return entries->at(0).offset;
+}
+
+std::string header(const kafka::OutRecord& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "<missing>";
+}
+
+struct Harness {
+  TempDir dir;
+  ManualClock clock;
+  metrics::Registry registry;
+  std::unique_ptr<shipper::Pipeline> pipeline;
+  std::unique_ptr<FakeProducer> producer;
+
+  explicit Harness(std::function<void(shipper::ShipperConfig&)> tweak = nullptr) { start(tweak); }
+  void start(std::function<void(shipper::ShipperConfig&)> tweak = nullptr) {
+    auto c = config_for(dir);
+    if (tweak) tweak(c);
+    pipeline = std::make_unique<shipper::Pipeline>(c, clock, registry);
+    producer = std::make_unique<FakeProducer>(*pipeline);
+    REQUIRE(pipeline->start().ok());
+    pipeline->set_producer(producer.get());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("each line becomes one record with the documented headers and key", "[shipper]") {
+  Harness h;
+  append_file(h.dir.file("app.log"), "hello\nworld\n");
+  CHECK(h.pipeline->run_once() == 2);
+  const auto& produced = h.producer->produced();
+  REQUIRE(produced.size() == 2);
+  const auto& r = produced[0].second;
+  CHECK(r.topic == "logs");
+  CHECK(r.value == "hello");
+  CHECK(header(r, "lp.v") == "1");
+  CHECK(header(r, "lp.host") == "host-a");
+  CHECK(header(r, "lp.service") == "checkout");
+  CHECK(header(r, "lp.path") == h.dir.file("app.log"));
+  CHECK(header(r, "lp.offset") == "0");
+  CHECK(header(r, "lp.label.env") == "test");
+  CHECK(header(produced[1].second, "lp.offset") == "6");
+  CHECK(r.key == produced[1].second.key);  // one file, one key, one partition
+}
+
+TEST_CASE("the checkpoint never passes a line Kafka has not acknowledged", "[shipper]") {
+  Harness h;
+  append_file(h.dir.file("app.log"), "a\nbb\nccc\n");  // ends at 2, 5, 9
+  h.pipeline->run_once();
+  const auto tokens = h.producer->produced();
+  REQUIRE(tokens.size() == 3);
+
+  h.producer->ack(tokens[1].first);  // out of order: the second line first
+  h.producer->ack(tokens[2].first);
+  h.clock.advance(2s);
+  h.pipeline->run_once();
+  CHECK(checkpointed_offset(h.dir) <= 0);
+
+  h.producer->ack(tokens[0].first);
+  h.clock.advance(2s);
+  h.pipeline->run_once();
+  h.clock.advance(2s);
+  h.pipeline->run_once();
+  CHECK(checkpointed_offset(h.dir) == 9);
+}
+
+TEST_CASE("a failed delivery is produced again, never dropped", "[shipper]") {
+  Harness h;
+  append_file(h.dir.file("app.log"), "x\ny\n");
+  h.pipeline->run_once();
+  auto first = h.producer->produced();
+  h.producer->fail(first[0].first);
+  h.producer->ack(first[1].first);
+  h.pipeline->run_once();  // delivers the reports
+  h.pipeline->run_once();  // re-produces the failed one
+  const auto& produced = h.producer->produced();
+  REQUIRE(produced.size() == 3);
+  CHECK(produced[2].second.value == "x");
+  CHECK(h.registry.counter("logpipe_shipper_kafka_delivery_failures_total", "").value() == 1);
+  REQUIRE(h.pipeline->shutdown().ok());    // gives up waiting for "x" at once...
+  CHECK(checkpointed_offset(h.dir) == 0);  // ...and checkpoints only the acknowledged prefix
+}
+
+TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 10; });
+  std::string data;
+  for (int i = 0; i < 10; ++i) data += "line-" + std::to_string(i) + "\n";  // 7 bytes each
+  append_file(h.dir.file("app.log"), data);
+  for (int i = 0; i < 5; ++i) h.pipeline->run_once();
+  const size_t at_budget = h.producer->produced().size();
+  CHECK(at_budget < 10);
+  CHECK(h.pipeline->in_flight_bytes() >= 10);
+  h.pipeline->run_once();
+  CHECK(h.producer->produced().size() == at_budget);  // budget full: nothing more is read
+  for (int round = 0; round < 20 && h.producer->produced().size() < 10; ++round) {
+    h.producer->ack_all();
+    h.pipeline->run_once();
+  }
+  CHECK(h.producer->produced().size() == 10);
+}
+
+TEST_CASE("a full producer queue holds records back without losing them", "[shipper]") {
+  Harness h;
+  h.producer->cork(true);
+  append_file(h.dir.file("app.log"), "p\nq\n");
+  h.pipeline->run_once();
+  CHECK(h.producer->produced().empty());
+  CHECK(h.pipeline->pending_records() == 2);
+  h.producer->cork(false);
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 2);
+  CHECK(h.producer->produced()[0].second.value == "p");
+  CHECK(h.producer->produced()[1].second.value == "q");
+}
+
+TEST_CASE("after a restart, unacknowledged lines are sent again with the same identity and offset", "[shipper]") {
+  Harness h;
+  append_file(h.dir.file("app.log"), "one\ntwo\nthree\n");
+  h.pipeline->run_once();
+  const auto before = h.producer->produced();
+  h.producer->ack(before[0].first);
+  h.pipeline->run_once();
+  REQUIRE(h.pipeline->write_checkpoint().ok());  // what a crash after the periodic checkpoint leaves
+
+  h.start();  // a new process
+  h.pipeline->run_once();
+  const auto& after = h.producer->produced();
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].second.value == "two");
+  CHECK(header(after[0].second, "lp.offset") == header(before[1].second, "lp.offset"));
+  CHECK(header(after[0].second, "lp.file_id") == header(before[1].second, "lp.file_id"));
+}
