@@ -26,6 +26,17 @@ std::string render_labels(const Labels& labels) {
   return out;
 }
 
+// HELP text escapes only backslash and newline (Prometheus text format).
+std::string escape_help(const std::string& help) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
@@ -48,7 +59,7 @@ std::string Registry::render_prometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, fam] : families_) {
-    out += "# HELP " + name + " " + fam.help + "\n";
+    out += "# HELP " + name + " " + escape_help(fam.help) + "\n";
     out += "# TYPE " + name + (fam.is_counter ? " counter\n" : " gauge\n");
     for (const auto& [labels, c] : fam.counters) out += name + labels + " " + std::to_string(c->value()) + "\n";
     for (const auto& [labels, g] : fam.gauges) out += name + labels + " " + std::to_string(g->value()) + "\n";

@@ -90,7 +90,7 @@ std::optional<int64_t> parse_rfc3339_micros(std::string_view s) {
     if (!digits(s, pos + 1, 2, oh)) return std::nullopt;
     size_t p = pos + 3;
     if (p < s.size() && s[p] == ':') ++p;
-    if (!digits(s, p, 2, om)) return std::nullopt;
+    if (!digits(s, p, 2, om) || oh > 23 || om > 59) return std::nullopt;
     offset_seconds = sign * (oh * 3600 + om * 60);
     pos = p + 2;
   } else {

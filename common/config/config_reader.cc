@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace logpipe::config {
@@ -238,6 +239,7 @@ Result<int64_t> parse_bytes(std::string_view s) {
       {"KB", 1000},     {"MB", 1000000}, {"GB", 1000000000}, {"k", 1LL << 10},   {"m", 1LL << 20}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end()) return Error("unknown size unit '" + unit + "' (use B, KiB, MiB, GiB)");
+  if (n > std::numeric_limits<int64_t>::max() / it->second) return Error("size '" + t + "' is too large");
   return n * it->second;
 }
 
@@ -247,11 +249,11 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view s) {
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
   if (t.empty() || ec != std::errc() || n < 0) return Error("expected a duration such as 250ms, 5s, 2m");
   const std::string unit(p, t.data() + t.size() - p);
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::milliseconds(n * 1000);
-  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
-  if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
-  return Error("unknown duration unit '" + unit + "' (use ms, s, m, h)");
+  static const std::map<std::string, int64_t> kUnits = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return Error("unknown duration unit '" + unit + "' (use ms, s, m, h)");
+  if (n > std::numeric_limits<int64_t>::max() / it->second) return Error("duration '" + t + "' is too large");
+  return std::chrono::milliseconds(n * it->second);
 }
 
 std::string render_reference(const std::vector<OptionDoc>& docs) {

@@ -76,12 +76,12 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   }
 
   // @timestamp: from the line if it has a valid one, else the shipper's read time, else Kafka's timestamp.
-  int64_t ts = 0;
+  std::optional<int64_t> parsed_ts;
   if (!jf.timestamp.empty()) {
-    if (auto parsed = parse_rfc3339_micros(jf.timestamp)) ts = *parsed;
-    else tags.emplace_back("_timestampparsefailure");
+    parsed_ts = parse_rfc3339_micros(jf.timestamp);
+    if (!parsed_ts) tags.emplace_back("_timestampparsefailure");
   }
-  if (ts == 0) ts = meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
+  const int64_t ts = parsed_ts ? *parsed_ts : meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
 
   Document d;
   d.id = document_id(meta, record);

@@ -445,3 +445,14 @@ TEST_CASE("config: render_reference produces a Markdown table", "[common]") {
         "| `max_docs` | integer [1..10] | `5` | per batch |\n"
         "| `label` | string |  | no default |\n");
 }
+
+TEST_CASE("config: sizes and durations that overflow are errors, not wrapped values", "[common]") {
+  using logpipe::config::parse_bytes;
+  using logpipe::config::parse_duration;
+  CHECK_FALSE(parse_bytes("17179869184GiB").ok());
+  CHECK_FALSE(parse_bytes("8589934592GiB").ok());
+  CHECK_FALSE(parse_bytes("9223372036854775807KiB").ok());
+  CHECK(parse_bytes("8GiB").value() == (int64_t{8} << 30));
+  CHECK_FALSE(parse_duration("9223372036854775807h").ok());
+  CHECK(parse_duration("24h").value() == std::chrono::hours(24));
+}

@@ -85,3 +85,10 @@ TEST_CASE("metrics: an empty registry renders nothing", "[common]") {
   Registry reg;
   CHECK(reg.render_prometheus().empty());
 }
+
+TEST_CASE("metrics: HELP text escapes backslash and newline", "[common]") {
+  logpipe::metrics::Registry r;
+  r.counter("x_total", "line one\nback\\slash").inc();
+  const std::string text = r.render_prometheus();
+  CHECK(text.find("# HELP x_total line one\\nback\\\\slash\n") != std::string::npos);
+}

@@ -121,3 +121,10 @@ TEST_CASE("parse_rfc3339_micros rejects malformed input", "[common]") {
     CHECK(parsed(s) == kRejected);
   }
 }
+
+TEST_CASE("time: zone offsets outside RFC 3339's range are rejected", "[common]") {
+  CHECK_FALSE(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20+99:99").has_value());
+  CHECK_FALSE(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20+24:00").has_value());
+  CHECK_FALSE(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20-05:60").has_value());
+  CHECK(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20+23:59").has_value());
+}

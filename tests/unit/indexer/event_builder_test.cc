@@ -365,3 +365,11 @@ TEST_CASE("build: one builder handles many records independently", "[indexer]") 
   CHECK_FALSE(g.has("/tags"));
   CHECK_FALSE(Parsed(plain.source).has("/log/level"));
 }
+
+TEST_CASE("a JSON @timestamp of exactly the epoch is used, not replaced by the read time", "[indexer]") {
+  auto doc = build(record(file_meta("json"), R"({"@timestamp":"1970-01-01T00:00:00Z","message":"m"})"));
+  Parsed p(doc.source);
+  CHECK(p.str("/@timestamp") == "1970-01-01T00:00:00.000000Z");
+  CHECK(doc.index == "logs-1970.01.01");
+  CHECK(p.tags().empty());
+}
