@@ -178,7 +178,7 @@ TEST_CASE("render_index_template replaces every ${INDEX_PREFIX}", "[indexer]") {
 }
 
 TEST_CASE("render_index_template on schemas/index-template.json gives valid JSON", "[indexer]") {
-  const std::string tmpl = read_file(LOGPIPE_TEST_DATA_DIR "/../../schemas/index-template.json");
+  const std::string tmpl = read_file(LOGPIPE_SOURCE_DIR "/schemas/index-template.json");
   REQUIRE(tmpl.find("${INDEX_PREFIX}") != std::string::npos);
   const std::string out = render_index_template(tmpl, "myprefix-");
   CHECK(out.find("${INDEX_PREFIX}") == std::string::npos);
