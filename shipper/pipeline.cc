@@ -1,6 +1,14 @@
 #include "shipper/pipeline.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
 #include "common/log.h"
+#include "shipper/file_tail/glob.h"
 
 namespace logpipe::shipper {
 
@@ -14,7 +22,11 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       delivery_failures_(m.counter("logpipe_shipper_kafka_delivery_failures_total",
                                    "records Kafka did not acknowledge (they are produced again)")),
       lines_truncated_(m.counter("logpipe_shipper_lines_truncated_total",
-                                 "lines longer than max_line_bytes, shipped truncated")) {}
+                                 "lines longer than max_line_bytes, shipped truncated")),
+      truncations_(m.counter("logpipe_shipper_truncations_total", "files found truncated (copytruncate)")),
+      bytes_dropped_deleted_(m.counter("logpipe_shipper_bytes_dropped_total",
+                                       "bytes never read, by reason", {{"reason", "deleted_file_timeout"}})),
+      files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -22,30 +34,114 @@ Status Pipeline::start() {
   auto loaded = checkpoints_.load();
   if (!loaded) return Error(loaded.error().message());
   for (auto& e : *loaded) resume_entries_[e.id.str()] = e;
-  for (const auto& in : config_.inputs) {
-    Input input;
-    input.config = in;
-    input.tailer = std::make_unique<FileTailer>(in.path, config_.max_line_bytes,
-                                                [this](const FileIdentity& id) -> std::optional<int64_t> {
-                                                  auto it = resume_entries_.find(id.str());
-                                                  if (it == resume_entries_.end()) return std::nullopt;
-                                                  return it->second.offset;
-                                                });
-    inputs_.push_back(std::move(input));
-  }
+  inputs_ = config_.inputs;
   last_checkpoint_ = clock_.now();
+  recover_rotated_while_stopped();
+  rescan();
   log::info("shipper started", {{"inputs", static_cast<int64_t>(inputs_.size())},
+                                {"files", static_cast<int64_t>(tails_.size())},
                                 {"checkpoint", std::string_view(config_.checkpoint_file)}});
   return Status::Ok();
+}
+
+std::optional<int64_t> Pipeline::resume_offset(const FileIdentity& id) const {
+  const std::string key = id.str();
+  // A file we are already shipping (found again under a rotated name): go on where reading stopped.
+  if (auto f = files_.find(key); f != files_.end()) return f->second.read_end;
+  if (auto r = resume_entries_.find(key); r != resume_entries_.end()) return r->second.offset;
+  return std::nullopt;
+}
+
+void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) {
+  Tail t;
+  t.input = input;
+  t.drain_only = drain_only;
+  t.tailer = std::make_unique<FileTailer>(path, config_.max_line_bytes,
+                                          [this](const FileIdentity& id) { return resume_offset(id); });
+  tails_.push_back(std::move(t));
+  files_open_.set(static_cast<int64_t>(tails_.size()));
+}
+
+void Pipeline::rescan() {
+  last_scan_ = clock_.now();
+  rescan_now_ = false;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    for (const auto& pattern : inputs_[i].paths) {
+      for (const auto& path : expand_glob(pattern)) {
+        if (std::any_of(inputs_[i].exclude.begin(), inputs_[i].exclude.end(),
+                        [&](const std::string& ex) { return exclude_match(ex, path); }))
+          continue;
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) continue;
+        const auto dev = static_cast<uint64_t>(st.st_dev), ino = static_cast<uint64_t>(st.st_ino);
+        // One tailer per file: skip a file some tailer has open (maybe under its old name), and a path
+        // whose tailer has not opened it yet.
+        const bool taken = std::any_of(tails_.begin(), tails_.end(), [&](const Tail& t) {
+          return t.tailer->same_file(dev, ino) || (!t.tailer->is_open() && !t.tailer->finished() && t.tailer->path() == path);
+        });
+        if (!taken) add_tail(i, path, false);
+      }
+    }
+  }
+}
+
+void Pipeline::recover_rotated_while_stopped() {
+  namespace fs = std::filesystem;
+  for (auto it = resume_entries_.begin(); it != resume_entries_.end();) {
+    const CheckpointEntry& e = it->second;
+    struct stat st {};
+    if (::stat(e.path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_dev) == e.id.dev &&
+        static_cast<uint64_t>(st.st_ino) == e.id.ino) {
+      ++it;  // still at its path: discovery resumes it
+      continue;
+    }
+    // The path names another file now (or none): look for ours, by inode and fingerprint, next to it.
+    std::optional<std::string> found;
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(fs::path(e.path).parent_path(), ec)) {
+      struct stat cand {};
+      if (::stat(d.path().c_str(), &cand) != 0 || !S_ISREG(cand.st_mode) ||
+          static_cast<uint64_t>(cand.st_dev) != e.id.dev || static_cast<uint64_t>(cand.st_ino) != e.id.ino)
+        continue;
+      const int fd = ::open(d.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      const uint64_t fp = read_fingerprint(fd);
+      ::close(fd);
+      if (fp == e.id.fingerprint) found = d.path().string();
+      break;
+    }
+    std::optional<size_t> input;
+    for (size_t i = 0; i < inputs_.size() && !input; ++i)
+      for (const auto& pattern : inputs_[i].paths)
+        if (glob_match(pattern, e.path)) input = i;
+    if (!found || !input) {
+      it = resume_entries_.erase(it);  // gone for good, or no longer configured: nothing to resume
+      continue;
+    }
+    const bool discovered_anyway = std::any_of(inputs_[*input].paths.begin(), inputs_[*input].paths.end(),
+                                               [&](const std::string& p) { return glob_match(p, *found); });
+    log::info("found a file rotated while stopped", {{"was", std::string_view(e.path)}, {"now", std::string_view(*found)}});
+    if (!discovered_anyway) add_tail(*input, *found, true);
+    ++it;
+  }
+}
+
+std::vector<std::string> Pipeline::tailed_paths() const {
+  std::vector<std::string> out;
+  for (const auto& t : tails_) out.push_back(t.tailer->path());
+  return out;
 }
 
 Pipeline::FileState& Pipeline::state_for(const std::string& path, const FileIdentity& id) {
   const std::string key = id.str();
   auto it = files_.find(key);
-  if (it != files_.end()) return it->second;
+  if (it != files_.end()) {
+    it->second.path = path;
+    return it->second;
+  }
   int64_t start = 0;
   if (auto r = resume_entries_.find(key); r != resume_entries_.end()) start = r->second.offset;
-  return files_.emplace(key, FileState{path, id, AckTracker(start), -1}).first->second;
+  return files_.emplace(key, FileState{path, id, AckTracker(start), start, clock_.now()}).first->second;
 }
 
 bool Pipeline::try_produce(uint64_t token) {
@@ -61,42 +157,70 @@ void Pipeline::produce_waiting() {
   }
 }
 
+void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lines_this_round) {
+  lines.clear();
+  const auto budget = static_cast<size_t>(config_.max_in_flight_bytes - in_flight_bytes_);
+  const uint64_t truncations_before = tail.tailer->stats().truncations_detected;
+  if (auto s = tail.tailer->poll(lines, budget); !s) log::warn("tail error", {{"error", s.message()}});
+  truncations_.inc(tail.tailer->stats().truncations_detected - truncations_before);
+  if (lines.empty()) return;
+  const InputConfig& input = inputs_[tail.input];
+  const FileIdentity& id = tail.tailer->identity();
+  FileState& state = state_for(tail.tailer->path(), id);
+  kafka::RecordMeta meta;
+  meta.host = config_.host;
+  meta.service = input.service;
+  meta.path = tail.tailer->path();
+  meta.file_id = id.str();
+  meta.format = input.format;
+  meta.labels = input.labels;
+  const std::string key = kafka::record_key(meta);
+  const int64_t now = clock_.wall_micros();
+  for (auto& line : lines) {
+    meta.offset = line.offset;
+    meta.read_micros = now;
+    const uint64_t token = next_token_++;
+    bytes_read_.inc(line.text.size());
+    if (line.truncated) lines_truncated_.inc();
+    in_flight_bytes_ += static_cast<int64_t>(line.text.size());
+    state.read_end = line.end_offset;
+    Pending p{id.str(), line.end_offset,
+              kafka::OutRecord{config_.kafka_topic, key, std::move(line.text), kafka::encode_headers(meta)}};
+    pending_.emplace(token, std::move(p));
+    state.acks.sent(token, line.end_offset);
+    if (!waiting_.empty() || !try_produce(token)) waiting_.push_back(token);
+  }
+  state.last_active = clock_.now();
+  lines_this_round += lines.size();
+  lines_read_.inc(lines.size());
+}
+
 size_t Pipeline::run_once() {
   produce_waiting();
+  if (rescan_now_ || clock_.now() - last_scan_ >= config_.scan_interval) rescan();
   size_t lines_this_round = 0;
   std::vector<TailedLine> lines;
-  for (auto& input : inputs_) {
+  for (auto& tail : tails_) {
     if (!waiting_.empty() || in_flight_bytes_ >= config_.max_in_flight_bytes) break;  // backpressure
-    lines.clear();
-    const auto budget = static_cast<size_t>(config_.max_in_flight_bytes - in_flight_bytes_);
-    if (auto s = input.tailer->poll(lines, budget); !s) log::warn("tail error", {{"error", s.message()}});
-    if (lines.empty()) continue;
-    const FileIdentity& id = input.tailer->identity();
-    FileState& state = state_for(input.config.path, id);
-    kafka::RecordMeta meta;
-    meta.host = config_.host;
-    meta.service = input.config.service;
-    meta.path = input.config.path;
-    meta.file_id = id.str();
-    meta.format = input.config.format;
-    meta.labels = input.config.labels;
-    const std::string key = kafka::record_key(meta);
-    const int64_t now = clock_.wall_micros();
-    for (auto& line : lines) {
-      meta.offset = line.offset;
-      meta.read_micros = now;
-      const uint64_t token = next_token_++;
-      bytes_read_.inc(line.text.size());
-      if (line.truncated) lines_truncated_.inc();
-      in_flight_bytes_ += static_cast<int64_t>(line.text.size());
-      Pending p{id.str(), line.end_offset,
-                kafka::OutRecord{config_.kafka_topic, key, std::move(line.text), kafka::encode_headers(meta)}};
-      pending_.emplace(token, std::move(p));
-      state.acks.sent(token, line.end_offset);
-      if (!waiting_.empty() || !try_produce(token)) waiting_.push_back(token);
+    read_tail(tail, lines, lines_this_round);
+    if (tail.drain_only && !tail.tailer->finished() && lines.empty() && tail.tailer->lag_bytes() == 0) tail.tailer->abandon();
+  }
+  // Deleted files hold disk space: release them when read, or after the grace period whatever is left.
+  for (auto& tail : tails_) {
+    if (tail.tailer->finished() || !tail.tailer->unlinked()) continue;
+    if (!tail.unlinked_since) tail.unlinked_since = clock_.now();
+    if (clock_.now() - *tail.unlinked_since >= config_.deleted_file_grace) {
+      const int64_t unread = tail.tailer->abandon();
+      bytes_dropped_deleted_.inc(static_cast<uint64_t>(unread));
+      log::warn("deleted file closed before it was read to the end",
+                {{"path", std::string_view(tail.tailer->path())}, {"unread_bytes", unread}});
     }
-    lines_this_round += lines.size();
-    lines_read_.inc(lines.size());
+  }
+  const size_t before = tails_.size();
+  std::erase_if(tails_, [](const Tail& t) { return t.tailer->finished(); });
+  if (tails_.size() != before) {
+    rescan_now_ = true;  // a rotated path may already name its next file
+    files_open_.set(static_cast<int64_t>(tails_.size()));
   }
   producer_->poll(lines_this_round == 0 ? config_.poll_interval : std::chrono::milliseconds(0));
   if (dirty_ && clock_.now() - last_checkpoint_ >= config_.checkpoint_interval) {
@@ -125,6 +249,16 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
 }
 
 Status Pipeline::write_checkpoint() {
+  // Forget files no tailer has had for a while and whose lines are all acknowledged: they were deleted or
+  // rotated out of every glob. (A file found again later starts over; the indexer absorbs the replay.)
+  const auto now = clock_.now();
+  std::erase_if(files_, [&](const auto& kv) {
+    const FileState& st = kv.second;
+    const bool tailed = std::any_of(tails_.begin(), tails_.end(), [&](const Tail& t) { return t.tailer->identity() == st.id; });
+    const bool forget = !tailed && st.acks.pending() == 0 && now - st.last_active > std::chrono::minutes(5);
+    if (forget) resume_entries_.erase(kv.first);
+    return forget;
+  });
   std::map<std::string, CheckpointEntry> entries = resume_entries_;
   for (auto& [key, st] : files_) entries[key] = CheckpointEntry{st.path, st.id, st.acks.watermark()};
   std::vector<CheckpointEntry> list;

@@ -11,10 +11,20 @@
 //
 // Backpressure: reading stops while more than max_in_flight_bytes are unacknowledged; the files are the
 // buffer. Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
+//
+// Discovery: every scan_interval (and at once when a tailed file finished) each input's globs are
+// expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
+// found again under its new name resumes where the previous tailer stopped reading (its identity is still
+// known), so nothing is read twice or skipped. At start-up, a checkpointed file whose path now names
+// another file (rotated while the shipper was stopped) is searched for in its directory and read to its end.
+// A deleted file is read to its end and released; if it cannot be finished within deleted_file_grace
+// (output blocked), it is closed anyway and its unread bytes are counted as dropped (reason
+// deleted_file_timeout): a bounded loss chosen so a blocked output cannot fill the disk.
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -48,6 +58,8 @@ class Pipeline final : public kafka::DeliveryHandler {
 
   int64_t in_flight_bytes() const { return in_flight_bytes_; }
   size_t pending_records() const { return pending_.size(); }
+  // Paths currently tailed, for tests and diagnostics.
+  std::vector<std::string> tailed_paths() const;
   Status write_checkpoint();
 
  private:
@@ -55,20 +67,27 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::string path;
     FileIdentity id;
     AckTracker acks;
-    int64_t checkpointed = -1;
+    int64_t read_end = 0;  // end of the last line sent: where a new tailer of this file resumes
+    std::chrono::steady_clock::time_point last_active;
   };
   struct Pending {
     std::string file_key;
     int64_t end_offset;
     kafka::OutRecord record;
   };
-  struct Input {
-    InputConfig config;
+  struct Tail {
+    size_t input;
     std::unique_ptr<FileTailer> tailer;
-    FileState* current = nullptr;
+    bool drain_only = false;  // found by the rotated-while-stopped search: read to the end, then drop
+    std::optional<std::chrono::steady_clock::time_point> unlinked_since;
   };
 
   FileState& state_for(const std::string& path, const FileIdentity& id);
+  std::optional<int64_t> resume_offset(const FileIdentity& id) const;
+  void add_tail(size_t input, const std::string& path, bool drain_only);
+  void rescan();
+  void recover_rotated_while_stopped();
+  void read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lines_this_round);
   void produce_waiting();
   bool try_produce(uint64_t token);
 
@@ -76,7 +95,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   Clock& clock_;
   kafka::Producer* producer_ = nullptr;
   CheckpointStore checkpoints_;
-  std::vector<Input> inputs_;
+  std::vector<InputConfig> inputs_;
+  std::vector<Tail> tails_;
   std::map<std::string, FileState> files_;                 // key: FileIdentity::str()
   std::map<std::string, CheckpointEntry> resume_entries_;  // from the checkpoint file, by identity
   std::unordered_map<uint64_t, Pending> pending_;          // read, not yet acknowledged
@@ -84,13 +104,18 @@ class Pipeline final : public kafka::DeliveryHandler {
   uint64_t next_token_ = 1;
   int64_t in_flight_bytes_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_;
+  std::chrono::steady_clock::time_point last_scan_;
   bool dirty_ = false;
+  bool rescan_now_ = true;
 
   metrics::Counter& lines_read_;
   metrics::Counter& bytes_read_;
   metrics::Counter& lines_acked_;
   metrics::Counter& delivery_failures_;
   metrics::Counter& lines_truncated_;
+  metrics::Counter& truncations_;
+  metrics::Counter& bytes_dropped_deleted_;
+  metrics::Gauge& files_open_;
 };
 
 }  // namespace logpipe::shipper

@@ -16,7 +16,8 @@ void declare(config::Reader& r, ShipperConfig& c) {
   }
   r.list("inputs", "files to tail", true, [&](config::Reader& in) {
     InputConfig i;
-    i.path = in.required_string("path", "file to tail");
+    i.paths = in.required_string_list("paths", "files to tail: paths or globs (`*`, `?`, `[...]`, `**` for any depth)");
+    i.exclude = in.string_list("exclude", "globs of files not to tail; without a `/` they match the file name (e.g. `*.gz`)");
     i.service = in.required_string("service", "service.name attached to every line of this input");
     i.format = in.choice("format", {"plain", "json"}, "how the indexer parses the lines");
     i.labels = in.string_map("labels", "extra fields attached to every line (labels.<name>)");
@@ -32,6 +33,9 @@ void declare(config::Reader& r, ShipperConfig& c) {
   {
     auto t = r.section("tail", "reading files");
     c.poll_interval = t.duration("poll_interval", "100ms", "how long to wait for new data when idle");
+    c.scan_interval = t.duration("scan_interval", "1s", "how often globs are expanded to find new and rotated files");
+    c.deleted_file_grace = t.duration("deleted_file_grace", "5m",
+                                      "a deleted file still being read is closed after this long; unread bytes are counted as dropped");
     c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,
                                "longer lines are truncated to this size and counted");
     c.max_in_flight_bytes = t.bytes("max_in_flight_bytes", "64MiB", 1 << 20, int64_t{16} << 30,

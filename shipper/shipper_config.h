@@ -13,7 +13,8 @@
 namespace logpipe::shipper {
 
 struct InputConfig {
-  std::string path;
+  std::vector<std::string> paths;    // globs
+  std::vector<std::string> exclude;  // globs
   std::string service;
   std::string format;
   std::map<std::string, std::string> labels;
@@ -28,6 +29,8 @@ struct ShipperConfig {
   std::string checkpoint_file;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds poll_interval{100};
+  std::chrono::milliseconds scan_interval{1000};
+  std::chrono::milliseconds deleted_file_grace{300000};
   std::chrono::milliseconds shutdown_timeout{10000};
   int64_t max_line_bytes = 1 << 20;
   int64_t max_in_flight_bytes = 64 << 20;

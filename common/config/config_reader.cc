@@ -145,19 +145,30 @@ std::chrono::milliseconds Reader::duration(std::string_view key, std::string_vie
 
 std::vector<std::string> Reader::string_list(std::string_view key, std::string_view description) {
   auto v = lookup(key, "list of strings", "[]", description);
+  return v ? to_string_list(key, *v) : std::vector<std::string>{};
+}
+
+std::vector<std::string> Reader::required_string_list(std::string_view key, std::string_view description) {
+  auto v = lookup(key, "list of strings", "(required)", description);
+  if (describing(ctx_)) return {};
+  auto out = v ? to_string_list(key, *v) : std::vector<std::string>{};
+  if (out.empty()) error(key, "required (a string or a non-empty list of strings)");
+  return out;
+}
+
+std::vector<std::string> Reader::to_string_list(std::string_view key, const YAML::Node& v) {
   std::vector<std::string> out;
-  if (!v) return out;
-  if (v->IsScalar()) return {v->Scalar()};
-  if (!v->IsSequence()) {
+  if (v.IsScalar()) return {v.Scalar()};
+  if (!v.IsSequence()) {
     error(key, "expected a list of strings");
     return out;
   }
-  for (size_t i = 0; i < v->size(); ++i) {
-    if (!(*v)[i].IsScalar()) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].IsScalar()) {
       error(std::string(key) + "[" + std::to_string(i) + "]", "expected a string");
       continue;
     }
-    out.push_back((*v)[i].Scalar());
+    out.push_back(v[i].Scalar());
   }
   return out;
 }

@@ -50,6 +50,8 @@ class Reader {
   // Durations: "250ms", "5s", "2m", "1h".
   std::chrono::milliseconds duration(std::string_view key, std::string_view def, std::string_view description);
   std::vector<std::string> string_list(std::string_view key, std::string_view description);
+  // A string (taken as a one-element list) or a non-empty list of strings.
+  std::vector<std::string> required_string_list(std::string_view key, std::string_view description);
   std::map<std::string, std::string> string_map(std::string_view key, std::string_view description);
   // A nested mapping; call finish() on the returned reader when done with it.
   Reader section(std::string_view key, std::string_view description);
@@ -66,6 +68,7 @@ class Reader {
   std::optional<YAML::Node> lookup(std::string_view key, std::string_view type, std::string_view def,
                     std::string_view description);
   std::string key_path(std::string_view key) const;
+  std::vector<std::string> to_string_list(std::string_view key, const YAML::Node& v);
   void error(std::string_view key, std::string_view message);
 
   YAML::Node node_;

@@ -21,10 +21,10 @@ void FileTailer::close_fd() {
 
 bool FileTailer::try_open() {
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;  // not there yet: the path is polled again later
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    finished_ = true;  // gone between discovery and open: discovery will find whatever comes next
     return false;
   }
   fd_ = fd;
@@ -101,7 +101,22 @@ void FileTailer::split_lines(const char* data, size_t n, std::vector<TailedLine>
   }
 }
 
+bool FileTailer::unlinked() const {
+  struct stat st {};
+  return fd_ >= 0 && ::fstat(fd_, &st) == 0 && st.st_nlink == 0;
+}
+
+int64_t FileTailer::abandon() {
+  // Bytes still in the file plus those of a started, unshipped line.
+  const int64_t unread = lag_bytes() + (discarding_ ? 0 : static_cast<int64_t>(partial_.size()));
+  partial_.clear();
+  close_fd();
+  finished_ = true;
+  return unread;
+}
+
 Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
+  if (finished_) return Status::Ok();
   if (fd_ < 0 && !try_open()) return Status::Ok();
 
   struct stat st {};
@@ -135,19 +150,20 @@ Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
 
   if (at_eof) {
     struct stat now {};
-    const bool replaced = ::stat(path_.c_str(), &now) == 0 &&
-                          (static_cast<uint64_t>(now.st_ino) != id_.ino || static_cast<uint64_t>(now.st_dev) != id_.dev);
-    if (replaced) {
-      // rename+create: the old file is read to its end. Its unterminated last line will never be completed.
+    const bool moved = ::stat(path_.c_str(), &now) != 0 || static_cast<uint64_t>(now.st_ino) != id_.ino ||
+                       static_cast<uint64_t>(now.st_dev) != id_.dev;
+    if (moved) {
+      // Rotated away or deleted, and read to its end: its unterminated last line will never be completed.
       if (!partial_.empty() && !discarding_) {
         TailedLine& l = out.emplace_back();
         l.offset = partial_offset_;
         l.end_offset = read_offset_;
         l.text = std::move(partial_);
         partial_.clear();
+        if (id_.fingerprint == 0) id_.fingerprint = read_fingerprint(fd_);
       }
-      ++stats_.rotations;
-      close_fd();  // the next poll opens the new file
+      close_fd();
+      finished_ = true;
     }
   }
   return Status::Ok();

@@ -1,8 +1,9 @@
 #pragma once
-// Follows one path: reads complete lines, notices rename+create rotation (the path now names another
-// inode: finish the old file, then open the new one) and copytruncate (the file shrank below the read
-// offset: restart at 0 and count it). Globs, deleted-while-open limits and rotation while stopped are
-// issue 3.
+// Follows one file, opened at `path`: reads complete lines and notices copytruncate (the file shrank
+// below the read offset: restart at 0 and count it). When the path no longer names this file (rename
+// for rotation, deletion), the tailer reads the file to its end, ships its unterminated last line, and
+// reports finished(); the pipeline then drops it, and its discovery picks up whatever file the path (or
+// the rotated name, if an input's glob matches it) names next.
 // Threading: single-threaded (the pipeline thread). Owns its file descriptor.
 
 #include <cstdint>
@@ -26,7 +27,6 @@ struct TailedLine {
 struct TailStats {
   uint64_t truncations_detected = 0;  // copytruncate events
   uint64_t bytes_possibly_missed = 0;  // bytes written after our read offset before a truncation
-  uint64_t rotations = 0;
   uint64_t lines_truncated = 0;
 };
 
@@ -40,12 +40,19 @@ class FileTailer {
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
 
-  // Reads at most about `max_bytes` and appends complete lines to `out`. All lines appended by one call
-  // belong to the file whose identity is identity() after the call.
+  // Reads at most about `max_bytes` and appends complete lines to `out`; they belong to identity().
   Status poll(std::vector<TailedLine>& out, size_t max_bytes);
 
   const std::string& path() const { return path_; }
   bool is_open() const { return fd_ >= 0; }
+  // Read to its end after its path stopped naming it (or it could not be opened): drop this tailer.
+  bool finished() const { return finished_; }
+  // The file has no name left (deleted while open); it still holds disk space until closed.
+  bool unlinked() const;
+  // Closes the file now, whatever is left unread (bounded time for deleted files). Returns unread bytes.
+  int64_t abandon();
+  // Device and inode of the open file (valid while is_open()).
+  bool same_file(uint64_t dev, uint64_t ino) const { return fd_ >= 0 && id_.dev == dev && id_.ino == ino; }
   const FileIdentity& identity() const { return id_; }
   // Bytes in the file not read yet (for lag metrics).
   int64_t lag_bytes() const;
@@ -66,6 +73,7 @@ class FileTailer {
   std::string partial_;         // bytes of an incomplete line
   int64_t partial_offset_ = 0;  // file offset of partial_[0]
   bool discarding_ = false;     // inside an over-long line, skipping to its '\n'
+  bool finished_ = false;
   TailStats stats_;
 };
 

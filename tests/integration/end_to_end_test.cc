@@ -76,8 +76,8 @@ struct Pipeline {
                "host: it-host\n"
                "kafka:\n  brokers: " + stack.kafka + "\n  topic: " + topic + "\n"
                "inputs:\n"
-               "  - path: " + dir.file("app.log") + "\n    service: it-service\n    labels: {team: core}\n"
-               "  - path: " + dir.file("other.log") + "\n    service: other-service\n"
+               "  - paths: " + dir.file("app.log") + "\n    service: it-service\n    labels: {team: core}\n"
+               "  - paths: " + dir.file("other.log") + "\n    service: other-service\n"
                "state:\n  checkpoint_file: " + dir.file("checkpoint.json") + "\n  checkpoint_interval: 200ms\n");
     write_file(dir.file("indexer.yaml"),
                "kafka:\n  brokers: " + stack.kafka + "\n  topics: [" + topic + "]\n  group_id: " + id + "\n"

@@ -51,17 +51,15 @@ TEST_CASE("only complete lines are returned, with their byte offsets", "[shipper
   CHECK(lines[0].end_offset == 15);
 }
 
-TEST_CASE("a missing file is waited for", "[shipper]") {
+TEST_CASE("a file that cannot be opened finishes the tailer at once", "[shipper]") {
   TempDir dir;
-  const auto path = dir.file("later.log");
-  FileTailer t(path, 1 << 20, nullptr);
+  FileTailer t(dir.file("never.log"), 1 << 20, nullptr);
   CHECK(poll(t).empty());
   CHECK_FALSE(t.is_open());
-  write_file(path, "hello\n");
-  CHECK(texts(poll(t)) == std::vector<std::string>{"hello"});
+  CHECK(t.finished());
 }
 
-TEST_CASE("rename + create: the old file is finished, then the new one is read from 0", "[shipper]") {
+TEST_CASE("rename for rotation: the file is read to its end, then the tailer finishes", "[shipper]") {
   TempDir dir;
   const auto path = dir.file("app.log");
   write_file(path, "a1\na2\n");
@@ -71,15 +69,32 @@ TEST_CASE("rename + create: the old file is finished, then the new one is read f
   append_file(path, "a3\na4-unterminated");
   std::filesystem::rename(path, dir.file("app.log.1"));
   write_file(path, "b1\n");
-  // First poll drains the old file, including its unterminated last line (it can never be completed).
+  // The old file is drained, including its unterminated last line (it can never be completed).
   auto lines = poll(t);
   CHECK(texts(lines) == std::vector<std::string>{"a3", "a4-unterminated"});
+  CHECK(lines[1].end_offset == 24);
   CHECK(t.identity() == old_id);
-  lines = poll(t);
+  CHECK(t.finished());
+  CHECK(poll(t).empty());
+  // A new tailer on the path gets the new file, from 0.
+  FileTailer next(path, 1 << 20, nullptr);
+  lines = poll(next);
   CHECK(texts(lines) == std::vector<std::string>{"b1"});
   CHECK(lines[0].offset == 0);
-  CHECK_FALSE(t.identity().same_inode(old_id));
-  CHECK(t.stats().rotations == 1);
+  CHECK_FALSE(next.identity().same_inode(old_id));
+}
+
+TEST_CASE("deleted while open: read to the end, then finished", "[shipper]") {
+  TempDir dir;
+  const auto path = dir.file("app.log");
+  write_file(path, "x1\n");
+  FileTailer t(path, 1 << 20, nullptr);
+  CHECK(texts(poll(t)) == std::vector<std::string>{"x1"});
+  append_file(path, "x2\n");
+  std::filesystem::remove(path);
+  CHECK(t.unlinked());
+  CHECK(texts(poll(t)) == std::vector<std::string>{"x2"});
+  CHECK(t.finished());
 }
 
 TEST_CASE("copytruncate: a shrunk file is read again from 0 and the event is counted", "[shipper]") {

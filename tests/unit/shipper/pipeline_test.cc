@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "shipper/pipeline.h"
@@ -18,10 +21,11 @@ shipper::ShipperConfig config_for(const TempDir& dir) {
   shipper::ShipperConfig c;
   c.host = "host-a";
   c.kafka_topic = "logs";
-  c.inputs.push_back({dir.file("app.log"), "checkout", "plain", {{"env", "test"}}});
+  c.inputs.push_back({{dir.file("app.log")}, {}, "checkout", "plain", {{"env", "test"}}});
   c.checkpoint_file = dir.file("cp.json");
   c.checkpoint_interval = 1000ms;
   c.poll_interval = 0ms;
+  c.scan_interval = 0ms;  // discover files every round; the discovery tests set their own
   c.shutdown_timeout = 0ms;  // the fake never acknowledges on its own and the clock does not move
   return c;
 }
@@ -164,4 +168,74 @@ TEST_CASE("after a restart, unacknowledged lines are sent again with the same id
   CHECK(after[0].second.value == "two");
   CHECK(header(after[0].second, "lp.offset") == header(before[1].second, "lp.offset"));
   CHECK(header(after[0].second, "lp.file_id") == header(before[1].second, "lp.file_id"));
+}
+
+TEST_CASE("files matching a glob are discovered at the next scan, excluded ones never", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].paths = {c.inputs[0].paths[0].substr(0, c.inputs[0].paths[0].rfind('/')) + "/*.log"};
+    c.inputs[0].exclude = {"skip-*.log"};  // no slash: matched against the file name
+    c.scan_interval = 1000ms;
+  });
+  append_file(h.dir.file("a.log"), "from a\n");
+  append_file(h.dir.file("skip-me.log"), "excluded\n");
+  h.pipeline->run_once();
+  CHECK(h.producer->produced().empty());  // created after start: not scanned yet
+  h.clock.advance(1s);
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 1);
+  CHECK(h.producer->produced()[0].second.value == "from a");
+  CHECK(header(h.producer->produced()[0].second, "lp.path") == h.dir.file("a.log"));
+  CHECK(h.pipeline->tailed_paths() == std::vector<std::string>{h.dir.file("a.log")});
+}
+
+TEST_CASE("rotation by rename with a glob that matches the rotated name: nothing read twice or skipped", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.inputs[0].paths = {c.inputs[0].paths[0] + "*"}; });  // app.log*
+  const auto path = h.dir.file("app.log");
+  append_file(path, "one\ntwo\n");
+  h.pipeline->run_once();
+  append_file(path, "three\n");
+  std::filesystem::rename(path, h.dir.file("app.log.1"));
+  append_file(path, "four\n");
+  for (int i = 0; i < 5; ++i) h.pipeline->run_once();
+  append_file(h.dir.file("app.log.1"), "late write to the rotated file\n");
+  for (int i = 0; i < 5; ++i) h.pipeline->run_once();
+  std::vector<std::string> values;
+  for (const auto& [token, rec] : h.producer->produced()) values.push_back(rec.value);
+  std::sort(values.begin(), values.end());
+  CHECK(values == std::vector<std::string>{"four", "late write to the rotated file", "one", "three", "two"});
+}
+
+TEST_CASE("a file rotated while the shipper was stopped is found and finished", "[shipper]") {
+  Harness h;
+  const auto path = h.dir.file("app.log");
+  append_file(path, "before-1\nbefore-2\n");
+  h.pipeline->run_once();
+  h.producer->ack_all();
+  h.pipeline->run_once();
+  REQUIRE(h.pipeline->write_checkpoint().ok());
+  h.pipeline.reset();  // the shipper stops...
+  append_file(path, "written while stopped\n");
+  std::filesystem::rename(path, h.dir.file("app.log.1"));  // ...the file is rotated...
+  append_file(path, "new file\n");
+
+  h.start();  // ...and it starts again, tailing only app.log
+  for (int i = 0; i < 3; ++i) h.pipeline->run_once();
+  std::vector<std::string> values;
+  for (const auto& [token, rec] : h.producer->produced()) values.push_back(rec.value);
+  std::sort(values.begin(), values.end());
+  CHECK(values == std::vector<std::string>{"new file", "written while stopped"});
+}
+
+TEST_CASE("a deleted file that cannot be finished is released after the grace period, bytes counted", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 8; c.deleted_file_grace = 10000ms; });
+  const auto path = h.dir.file("app.log");
+  append_file(path, "aaaaaaa\nbbbbbbb\nccccccc\n");
+  h.pipeline->run_once();  // reads the first line, then the budget is full (nothing acknowledged)
+  std::filesystem::remove(path);
+  h.pipeline->run_once();
+  CHECK(h.pipeline->tailed_paths().size() == 1);
+  h.clock.advance(11s);
+  h.pipeline->run_once();
+  CHECK(h.pipeline->tailed_paths().empty());
+  CHECK(h.registry.counter("logpipe_shipper_bytes_dropped_total", "", {{"reason", "deleted_file_timeout"}}).value() == 16);
 }
