@@ -41,7 +41,7 @@ std::string escape_help(const std::string& help) {
 
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mu_);
-  auto& fam = families_.try_emplace(name, Family{help, true, {}, {}}).first->second;
+  auto& fam = families_.try_emplace(name, Family{help, true, {}, {}, {}}).first->second;
   auto& slot = fam.counters[render_labels(labels)];
   if (slot == nullptr) slot = &counter_storage_.emplace_back();
   return *slot;
@@ -49,10 +49,18 @@ Counter& Registry::counter(const std::string& name, const std::string& help, con
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mu_);
-  auto& fam = families_.try_emplace(name, Family{help, false, {}, {}}).first->second;
+  auto& fam = families_.try_emplace(name, Family{help, false, {}, {}, {}}).first->second;
   auto& slot = fam.gauges[render_labels(labels)];
   if (slot == nullptr) slot = &gauge_storage_.emplace_back();
   return *slot;
+}
+
+void Registry::set_gauge_family(const std::string& name, const std::string& help,
+                                const std::vector<std::pair<Labels, int64_t>>& series) {
+  std::lock_guard lock(mu_);
+  auto& fam = families_.try_emplace(name, Family{help, false, {}, {}, {}}).first->second;
+  fam.replaced.clear();
+  for (const auto& [labels, v] : series) fam.replaced[render_labels(labels)] = v;
 }
 
 std::string Registry::render_prometheus() const {
@@ -63,6 +71,7 @@ std::string Registry::render_prometheus() const {
     out += "# TYPE " + name + (fam.is_counter ? " counter\n" : " gauge\n");
     for (const auto& [labels, c] : fam.counters) out += name + labels + " " + std::to_string(c->value()) + "\n";
     for (const auto& [labels, g] : fam.gauges) out += name + labels + " " + std::to_string(g->value()) + "\n";
+    for (const auto& [labels, v] : fam.replaced) out += name + labels + " " + std::to_string(v) + "\n";
   }
   return out;
 }

@@ -10,6 +10,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace logpipe::metrics {
 
@@ -39,6 +41,10 @@ class Registry {
   // Returns the same object for the same name and labels; references stay valid for the registry's life.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  // Replaces the whole series set of a gauge family, for values with changing label sets (one series per
+  // open file): series of files no longer open disappear instead of piling up.
+  void set_gauge_family(const std::string& name, const std::string& help,
+                        const std::vector<std::pair<Labels, int64_t>>& series);
   std::string render_prometheus() const;
 
  private:
@@ -47,6 +53,7 @@ class Registry {
     bool is_counter;
     std::map<std::string, Counter*> counters;  // key: rendered label set
     std::map<std::string, Gauge*> gauges;
+    std::map<std::string, int64_t> replaced;  // set_gauge_family series
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;

@@ -3,6 +3,8 @@
 namespace logpipe::indexer {
 
 void declare(config::Reader& r, IndexerConfig& c) {
+  c.status_listen = r.string("status_listen", "127.0.0.1:9601",
+                             "host:port serving GET /metrics (Prometheus) and GET /health; empty = off");
   {
     auto k = r.section("kafka", "where records come from");
     c.kafka_brokers = k.string("brokers", "127.0.0.1:9092", "bootstrap servers, comma-separated");

@@ -19,6 +19,7 @@ struct IndexerConfig {
   std::string es_url;
   std::string index_prefix;
   std::string deadletter_index;
+  std::string status_listen;
   std::chrono::milliseconds es_timeout{30000};
   int64_t batch_max_docs = 2000;
   std::chrono::milliseconds batch_max_wait{500};

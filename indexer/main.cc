@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/http/beast_client.h"
+#include "common/http/status_server.h"
 #include "common/kafka/rdkafka_consumer.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -72,6 +73,19 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
   };
   indexer::Pipeline pipeline(*cfg, **consumer, es, clock, registry, sleeper, g_stop);
+  http::StatusServer status(registry, [&pipeline] {
+    const bool ok = pipeline.healthy();
+    return http::Health{ok, std::string("{\"elasticsearch\":\"") + (ok ? "ok" : "failing") + "\"}"};
+  });
+  if (!cfg->status_listen.empty()) {
+    auto addr = http::parse_listen_address(cfg->status_listen);
+    Status s = addr ? status.start(addr->first, addr->second) : Status(Error("status_listen: " + addr.error().message()));
+    if (!s) {
+      log::error("status endpoint", {{"error", s.message()}});
+      return 2;
+    }
+    log::info("serving /metrics and /health", {{"port", int64_t{status.port()}}});
+  }
   if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
   log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});
   while (!g_stop) {

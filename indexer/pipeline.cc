@@ -110,6 +110,7 @@ bool Pipeline::index_all(const std::vector<kafka::InRecord>& records, std::vecto
     std::string body;
     for (size_t i : pending) append_create(body, docs[i]);
     auto result = es_.bulk(body, pending.size());
+    healthy_ = result.ok();
     if (!result) {
       bulk_errors_.inc();
       log::warn("bulk failed, retrying", {{"error", result.error().message()}, {"attempt", int64_t{attempt}}});

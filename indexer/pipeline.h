@@ -34,6 +34,8 @@ class Pipeline {
   Status install_templates(const std::string& template_json);
   // Consumes one batch and indexes it. Returns the number of records committed.
   Result<size_t> run_once();
+  // False while bulk requests fail as a whole (Elasticsearch unreachable or refusing). Thread-safe.
+  bool healthy() const { return healthy_.load(); }
 
  private:
   // Indexes `docs` until each is stored, duplicate or dead-lettered. False if stopped first.
@@ -49,6 +51,7 @@ class Pipeline {
   const std::atomic<bool>& stop_;
   EventBuilder builder_;
   std::mt19937_64 rng_{std::random_device{}()};
+  std::atomic<bool> healthy_{true};
 
   metrics::Counter& consumed_;
   metrics::Counter& indexed_;

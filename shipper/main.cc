@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/clock.h"
+#include "common/http/status_server.h"
 #include "common/kafka/rdkafka_producer.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -64,6 +65,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   pipeline.set_producer(producer->get());
+  kafka::Producer* raw_producer = producer->get();
+  http::StatusServer status(registry, [raw_producer] {
+    const bool up = raw_producer->connected();
+    return http::Health{up, std::string("{\"kafka\":\"") + (up ? "connected" : "unreachable") + "\"}"};
+  });
+  if (!cfg->status_listen.empty()) {
+    auto addr = http::parse_listen_address(cfg->status_listen);
+    Status s = addr ? status.start(addr->first, addr->second) : Status(Error("status_listen: " + addr.error().message()));
+    if (!s) {
+      log::error("status endpoint", {{"error", s.message()}});
+      return 2;
+    }
+    log::info("serving /metrics and /health", {{"port", int64_t{status.port()}}});
+  }
   while (!g_stop) pipeline.run_once();
   log::info("stopping: flushing and checkpointing");
   auto s = pipeline.shutdown();

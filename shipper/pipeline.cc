@@ -26,7 +26,11 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       truncations_(m.counter("logpipe_shipper_truncations_total", "files found truncated (copytruncate)")),
       bytes_dropped_deleted_(m.counter("logpipe_shipper_bytes_dropped_total",
                                        "bytes never read, by reason", {{"reason", "deleted_file_timeout"}})),
-      files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")) {}
+      files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")),
+      in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes", "bytes read and not yet acknowledged by Kafka")),
+      oldest_unacked_age_(m.gauge("logpipe_shipper_oldest_unacked_age_seconds",
+                                  "age of the oldest line read and not yet acknowledged (0 when none)")),
+      registry_(m) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -184,7 +188,7 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
     if (line.truncated) lines_truncated_.inc();
     in_flight_bytes_ += static_cast<int64_t>(line.text.size());
     state.read_end = line.end_offset;
-    Pending p{id.str(), line.end_offset,
+    Pending p{id.str(), line.end_offset, now,
               kafka::OutRecord{config_.kafka_topic, key, std::move(line.text), kafka::encode_headers(meta)}};
     pending_.emplace(token, std::move(p));
     state.acks.sent(token, line.end_offset);
@@ -223,8 +227,13 @@ size_t Pipeline::run_once() {
     files_open_.set(static_cast<int64_t>(tails_.size()));
   }
   producer_->poll(lines_this_round == 0 ? config_.poll_interval : std::chrono::milliseconds(0));
-  if (dirty_ && clock_.now() - last_checkpoint_ >= config_.checkpoint_interval) {
-    if (auto s = write_checkpoint(); !s) log::error("checkpoint failed", {{"error", s.message()}});
+  if (clock_.now() - last_checkpoint_ >= config_.checkpoint_interval) {
+    update_gauges();
+    if (dirty_) {
+      if (auto s = write_checkpoint(); !s) log::error("checkpoint failed", {{"error", s.message()}});
+    } else {
+      last_checkpoint_ = clock_.now();
+    }
   }
   return lines_this_round;
 }
@@ -246,6 +255,14 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
     dirty_ = true;
   }
   pending_.erase(it);
+}
+
+void Pipeline::update_gauges() {
+  in_flight_gauge_.set(in_flight_bytes_);
+  oldest_unacked_age_.set(pending_.empty() ? 0 : (clock_.wall_micros() - pending_.begin()->second.read_micros) / 1'000'000);
+  std::vector<std::pair<metrics::Labels, int64_t>> lag;
+  for (const auto& t : tails_) lag.push_back({{{"path", t.tailer->path()}}, t.tailer->lag_bytes()});
+  registry_.set_gauge_family("logpipe_shipper_file_lag_bytes", "bytes in a tailed file not read yet", lag);
 }
 
 Status Pipeline::write_checkpoint() {

@@ -27,7 +27,6 @@
 #include <optional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -73,6 +72,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   struct Pending {
     std::string file_key;
     int64_t end_offset;
+    int64_t read_micros;
     kafka::OutRecord record;
   };
   struct Tail {
@@ -90,6 +90,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   void read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lines_this_round);
   void produce_waiting();
   bool try_produce(uint64_t token);
+  void update_gauges();
 
   ShipperConfig config_;
   Clock& clock_;
@@ -99,7 +100,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   std::vector<Tail> tails_;
   std::map<std::string, FileState> files_;                 // key: FileIdentity::str()
   std::map<std::string, CheckpointEntry> resume_entries_;  // from the checkpoint file, by identity
-  std::unordered_map<uint64_t, Pending> pending_;          // read, not yet acknowledged
+  std::map<uint64_t, Pending> pending_;                    // read, not yet acknowledged; oldest first
   std::deque<uint64_t> waiting_;                           // not accepted by the producer yet (or failed)
   uint64_t next_token_ = 1;
   int64_t in_flight_bytes_ = 0;
@@ -116,6 +117,9 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& truncations_;
   metrics::Counter& bytes_dropped_deleted_;
   metrics::Gauge& files_open_;
+  metrics::Gauge& in_flight_gauge_;
+  metrics::Gauge& oldest_unacked_age_;
+  metrics::Registry& registry_;
 };
 
 }  // namespace logpipe::shipper

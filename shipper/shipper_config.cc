@@ -42,6 +42,8 @@ void declare(config::Reader& r, ShipperConfig& c) {
                                     "lines read but not yet acknowledged by Kafka; reading pauses above it");
     t.finish();
   }
+  c.status_listen = r.string("status_listen", "127.0.0.1:9600",
+                             "host:port serving GET /metrics (Prometheus) and GET /health; empty = off");
   c.shutdown_timeout = r.duration("shutdown_timeout", "10s", "on SIGTERM, how long to wait for Kafka to acknowledge");
 }
 

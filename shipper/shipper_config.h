@@ -27,6 +27,7 @@ struct ShipperConfig {
   std::map<std::string, std::string> kafka_properties;
   std::vector<InputConfig> inputs;
   std::string checkpoint_file;
+  std::string status_listen;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds poll_interval{100};
   std::chrono::milliseconds scan_interval{1000};

@@ -78,12 +78,14 @@ struct Pipeline {
                "inputs:\n"
                "  - paths: " + dir.file("app.log") + "\n    service: it-service\n    labels: {team: core}\n"
                "  - paths: " + dir.file("other.log") + "\n    service: other-service\n"
-               "state:\n  checkpoint_file: " + dir.file("checkpoint.json") + "\n  checkpoint_interval: 200ms\n");
+               "state:\n  checkpoint_file: " + dir.file("checkpoint.json") + "\n  checkpoint_interval: 200ms\n"
+               "status_listen: 127.0.0.1:0\n");
     write_file(dir.file("indexer.yaml"),
                "kafka:\n  brokers: " + stack.kafka + "\n  topics: [" + topic + "]\n  group_id: " + id + "\n"
                "elasticsearch:\n  url: " + stack.es + "\n  index_prefix: " + index_prefix + "\n"
                "  deadletter_index: " + id + "-deadletter\n"
-               "batch:\n  max_wait: 200ms\n");
+               "batch:\n  max_wait: 200ms\n"
+               "status_listen: 127.0.0.1:0\n");
   }
   void start_shipper() {
     shipper = std::make_unique<ChildProcess>(
@@ -144,6 +146,23 @@ TEST_CASE("lines appended to a file arrive in Elasticsearch with host, service a
   auto text_hits = query(p.stack, p.index_prefix, "-s it-service 'order 3'");
   REQUIRE(text_hits.size() >= 1);
   CHECK(text_hits.back().message == sent[2]);
+
+  // Both programs serve /metrics and /health on the port they log at start-up.
+  for (const auto* child : {p.shipper.get(), p.indexer.get()}) {
+    const std::string log = child->log();
+    const auto at = log.find("\"port\":");
+    REQUIRE(at != std::string::npos);
+    const std::string port = log.substr(at + 7, log.find_first_not_of("0123456789", at + 7) - (at + 7));
+    auto health = run_command("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + port + "/health");
+    CHECK(health.out == "200");
+    auto metrics = run_command("curl -sf http://127.0.0.1:" + port + "/metrics");
+    CHECK(metrics.exit_code == 0);
+    if (child == p.shipper.get()) {
+      CHECK(metrics.out.find("logpipe_shipper_lines_acked_total 6\n") != std::string::npos);
+    } else {
+      CHECK(metrics.out.find("logpipe_indexer_documents_indexed_total 6\n") != std::string::npos);
+    }
+  }
 
   CHECK(p.shipper->stop() == 0);
   CHECK(p.indexer->stop() == 0);
