@@ -167,6 +167,13 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
   const uint64_t truncations_before = tail.tailer->stats().truncations_detected;
   if (auto s = tail.tailer->poll(lines, budget); !s) log::warn("tail error", {{"error", s.message()}});
   truncations_.inc(tail.tailer->stats().truncations_detected - truncations_before);
+  if (tail.tailer->read_offset() != tail.last_read_offset) {
+    tail.last_read_offset = tail.tailer->read_offset();
+    tail.last_growth = clock_.now();
+  } else if (config_.idle_flush.count() > 0 && tail.tailer->has_partial() &&
+             clock_.now() - tail.last_growth >= config_.idle_flush) {
+    lines.push_back(*tail.tailer->take_partial());
+  }
   if (lines.empty()) return;
   const InputConfig& input = inputs_[tail.input];
   const FileIdentity& id = tail.tailer->identity();

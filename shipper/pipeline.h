@@ -20,6 +20,7 @@
 // A deleted file is read to its end and released; if it cannot be finished within deleted_file_grace
 // (output blocked), it is closed anyway and its unread bytes are counted as dropped (reason
 // deleted_file_timeout): a bounded loss chosen so a blocked output cannot fill the disk.
+// A last line without '\n' is shipped once the file has not grown for idle_flush.
 
 #include <cstdint>
 #include <deque>
@@ -80,6 +81,8 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::unique_ptr<FileTailer> tailer;
     bool drain_only = false;  // found by the rotated-while-stopped search: read to the end, then drop
     std::optional<std::chrono::steady_clock::time_point> unlinked_since;
+    int64_t last_read_offset = -1;
+    std::chrono::steady_clock::time_point last_growth;  // when the file last gave us bytes
   };
 
   FileState& state_for(const std::string& path, const FileIdentity& id);

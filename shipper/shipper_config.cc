@@ -34,6 +34,8 @@ void declare(config::Reader& r, ShipperConfig& c) {
     auto t = r.section("tail", "reading files");
     c.poll_interval = t.duration("poll_interval", "100ms", "how long to wait for new data when idle");
     c.scan_interval = t.duration("scan_interval", "1s", "how often globs are expanded to find new and rotated files");
+    c.idle_flush = t.duration("idle_flush", "5s",
+                              "a last line without newline is shipped once the file has not grown for this long; 0 = never");
     c.deleted_file_grace = t.duration("deleted_file_grace", "5m",
                                       "a deleted file still being read is closed after this long; unread bytes are counted as dropped");
     c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,

@@ -31,6 +31,7 @@ struct ShipperConfig {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds poll_interval{100};
   std::chrono::milliseconds scan_interval{1000};
+  std::chrono::milliseconds idle_flush{5000};
   std::chrono::milliseconds deleted_file_grace{300000};
   std::chrono::milliseconds shutdown_timeout{10000};
   int64_t max_line_bytes = 1 << 20;

@@ -106,6 +106,18 @@ bool FileTailer::unlinked() const {
   return fd_ >= 0 && ::fstat(fd_, &st) == 0 && st.st_nlink == 0;
 }
 
+std::optional<TailedLine> FileTailer::take_partial() {
+  if (!has_partial()) return std::nullopt;
+  TailedLine l;
+  l.offset = partial_offset_;
+  l.end_offset = read_offset_;
+  l.text = std::move(partial_);
+  partial_.clear();
+  partial_offset_ = read_offset_;
+  if (id_.fingerprint == 0 && fd_ >= 0) id_.fingerprint = read_fingerprint(fd_);
+  return l;
+}
+
 int64_t FileTailer::abandon() {
   // Bytes still in the file plus those of a started, unshipped line.
   const int64_t unread = lag_bytes() + (discarding_ ? 0 : static_cast<int64_t>(partial_.size()));

@@ -51,6 +51,12 @@ class FileTailer {
   bool unlinked() const;
   // Closes the file now, whatever is left unread (bounded time for deleted files). Returns unread bytes.
   int64_t abandon();
+  // Bytes of a started line still waiting for its '\n'.
+  bool has_partial() const { return !partial_.empty() && !discarding_; }
+  // Ships the waiting bytes as a line now (the writer went quiet mid-line); what is appended later starts
+  // a new line.
+  std::optional<TailedLine> take_partial();
+  int64_t read_offset() const { return read_offset_; }
   // Device and inode of the open file (valid while is_open()).
   bool same_file(uint64_t dev, uint64_t ino) const { return fd_ >= 0 && id_.dev == dev && id_.ino == ino; }
   const FileIdentity& identity() const { return id_; }

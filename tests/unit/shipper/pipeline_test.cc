@@ -239,3 +239,24 @@ TEST_CASE("a deleted file that cannot be finished is released after the grace pe
   CHECK(h.pipeline->tailed_paths().empty());
   CHECK(h.registry.counter("logpipe_shipper_bytes_dropped_total", "", {{"reason", "deleted_file_timeout"}}).value() == 16);
 }
+
+TEST_CASE("an unterminated last line is shipped after idle_flush, and what follows is a new line", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.idle_flush = 5000ms; });
+  const auto path = h.dir.file("app.log");
+  append_file(path, "complete\nprompt> ");
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 1);
+  h.clock.advance(4s);
+  h.pipeline->run_once();
+  CHECK(h.producer->produced().size() == 1);  // not idle long enough
+  h.clock.advance(2s);
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 2);
+  CHECK(h.producer->produced()[1].second.value == "prompt> ");
+  CHECK(header(h.producer->produced()[1].second, "lp.offset") == "9");
+  append_file(path, "answer\n");
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 3);
+  CHECK(h.producer->produced()[2].second.value == "answer");
+  CHECK(header(h.producer->produced()[2].second, "lp.offset") == "17");
+}
