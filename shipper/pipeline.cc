@@ -62,6 +62,10 @@ void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) 
   t.drain_only = drain_only;
   t.tailer = std::make_unique<FileTailer>(path, config_.max_line_bytes,
                                           [this](const FileIdentity& id) { return resume_offset(id); });
+  if (inputs_[input].multiline.mode != "none") {
+    auto joiner = MultilineJoiner::create(inputs_[input].multiline);  // validated with the config
+    if (joiner) t.joiner = std::move(*joiner);
+  }
   tails_.push_back(std::move(t));
   files_open_.set(static_cast<int64_t>(tails_.size()));
 }
@@ -173,6 +177,13 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
   } else if (config_.idle_flush.count() > 0 && tail.tailer->has_partial() &&
              clock_.now() - tail.last_growth >= config_.idle_flush) {
     lines.push_back(*tail.tailer->take_partial());
+  }
+  if (tail.joiner) {
+    std::vector<TailedLine> events;
+    for (auto& l : lines) tail.joiner->push(std::move(l), clock_.now(), events);
+    if (tail.tailer->finished()) tail.joiner->flush(events);
+    else tail.joiner->flush_if_idle(clock_.now(), events);
+    lines = std::move(events);
   }
   if (lines.empty()) return;
   const InputConfig& input = inputs_[tail.input];

@@ -21,6 +21,19 @@ void declare(config::Reader& r, ShipperConfig& c) {
     i.service = in.required_string("service", "service.name attached to every line of this input");
     i.format = in.choice("format", {"plain", "json"}, "how the indexer parses the lines");
     i.labels = in.string_map("labels", "extra fields attached to every line (labels.<name>)");
+    {
+      auto m = in.section("multiline", "join the lines of one event (stack traces) into one record");
+      i.multiline.mode = m.choice("mode", {"none", "java", "python", "go", "custom"},
+                                  "built-in continuation rules, or custom with start_pattern");
+      i.multiline.start_pattern = m.string("start_pattern", "", "custom: re2 pattern a line matches when it starts a new event");
+      i.multiline.timeout = m.duration("timeout", "1s", "an event is shipped when no line was added for this long");
+      i.multiline.max_lines = m.integer("max_lines", 500, 1, 100000, "lines per event at most; more start a new event");
+      i.multiline.max_bytes = m.bytes("max_bytes", "1MiB", 1024, 64 << 20, "bytes per event at most; more start a new event");
+      if (i.multiline.mode != "none") {
+        if (auto j = MultilineJoiner::create(i.multiline); !j) m.add_error(j.error().message());
+      }
+      m.finish();
+    }
     c.inputs.push_back(std::move(i));
   });
   {

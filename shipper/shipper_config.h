@@ -9,6 +9,7 @@
 
 #include "common/config/config_reader.h"
 #include "common/result.h"
+#include "shipper/multiline/multiline_joiner.h"
 
 namespace logpipe::shipper {
 
@@ -18,6 +19,7 @@ struct InputConfig {
   std::string service;
   std::string format;
   std::map<std::string, std::string> labels;
+  MultilineOptions multiline;
 };
 
 struct ShipperConfig {

@@ -221,6 +221,11 @@ void Reader::list(std::string_view key, std::string_view description, bool requi
   }
 }
 
+void Reader::add_error(std::string_view message) {
+  if (describing(ctx_)) return;
+  ctx_.errors.push_back((path_.empty() ? std::string("<top>") : path_) + ": " + std::string(message));
+}
+
 void Reader::finish() {
   if (describing(ctx_) || !node_.IsDefined() || !node_.IsMap()) return;
   for (const auto& kv : node_) {

@@ -59,6 +59,9 @@ class Reader {
   void list(std::string_view key, std::string_view description, bool required,
             const std::function<void(Reader&)>& each);
 
+  // A problem found by validating several values together, reported under this section's path.
+  void add_error(std::string_view message);
+
   // Reports keys of this mapping that no call above asked for.
   void finish();
 

@@ -1,0 +1,35 @@
+#include <catch2/catch.hpp>
+
+#include "shipper/shipper_config.h"
+#include "tests/fakes/temp_dir.h"
+
+using namespace logpipe::shipper;
+using logpipe::testing::TempDir;
+using logpipe::testing::write_file;
+
+TEST_CASE("shipper config: every problem is reported with its key path", "[shipper]") {
+  TempDir dir;
+  write_file(dir.file("c.yaml"),
+             "kafka: {topic: logs, brokrs: x}\n"
+             "inputs:\n"
+             "  - paths: /var/log/a.log\n"
+             "    service: a\n"
+             "    multiline: {mode: custom, start_pattern: '(unclosed'}\n"
+             "  - service: b\n"
+             "tail: {max_line_bytes: 12parsecs}\n");
+  auto c = load_config(dir.file("c.yaml"));
+  REQUIRE_FALSE(c.ok());
+  const std::string& e = c.error().message();
+  CHECK(e.find("kafka.brokrs: unknown key") != std::string::npos);
+  CHECK(e.find("inputs[0].multiline: multiline.start_pattern:") != std::string::npos);
+  CHECK(e.find("inputs[1].paths: required") != std::string::npos);
+  CHECK(e.find("tail.max_line_bytes:") != std::string::npos);
+}
+
+TEST_CASE("shipper config: the example config is valid", "[shipper]") {
+  auto c = load_config(LOGPIPE_SOURCE_DIR "/examples/shipper.yaml");
+  INFO((c.ok() ? "" : c.error().message()));
+  REQUIRE(c.ok());
+  CHECK(c->inputs.size() == 2);
+  CHECK(c->inputs[0].multiline.mode == "java");
+}
