@@ -26,6 +26,8 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       truncations_(m.counter("logpipe_shipper_truncations_total", "files found truncated (copytruncate)")),
       bytes_dropped_deleted_(m.counter("logpipe_shipper_bytes_dropped_total",
                                        "bytes never read, by reason", {{"reason", "deleted_file_timeout"}})),
+      container_unparsed_(m.counter("logpipe_shipper_container_unparsed_total",
+                                    "lines of docker/cri inputs that were not runtime records (shipped as read, tagged)")),
       files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")),
       in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes", "bytes read and not yet acknowledged by Kafka")),
       oldest_unacked_age_(m.gauge("logpipe_shipper_oldest_unacked_age_seconds",
@@ -62,6 +64,8 @@ void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) 
   t.drain_only = drain_only;
   t.tailer = std::make_unique<FileTailer>(path, config_.max_line_bytes,
                                           [this](const FileIdentity& id) { return resume_offset(id); });
+  if (inputs_[input].format == "docker") t.unwrapper = std::make_unique<ContainerUnwrapper>(ContainerUnwrapper::Kind::kDocker);
+  if (inputs_[input].format == "cri") t.unwrapper = std::make_unique<ContainerUnwrapper>(ContainerUnwrapper::Kind::kCri);
   if (inputs_[input].multiline.mode != "none") {
     auto joiner = MultilineJoiner::create(inputs_[input].multiline);  // validated with the config
     if (joiner) t.joiner = std::move(*joiner);
@@ -178,6 +182,12 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
              clock_.now() - tail.last_growth >= config_.idle_flush) {
     lines.push_back(*tail.tailer->take_partial());
   }
+  if (tail.unwrapper) {
+    std::vector<TailedLine> unwrapped;
+    for (auto& l : lines) tail.unwrapper->push(std::move(l), unwrapped);
+    if (tail.tailer->finished()) tail.unwrapper->flush(unwrapped);
+    lines = std::move(unwrapped);
+  }
   if (tail.joiner) {
     std::vector<TailedLine> events;
     for (auto& l : lines) tail.joiner->push(std::move(l), clock_.now(), events);
@@ -194,13 +204,21 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
   meta.service = input.service;
   meta.path = tail.tailer->path();
   meta.file_id = id.str();
-  meta.format = input.format;
+  meta.format = tail.unwrapper ? input.content_format : input.format;
   meta.labels = input.labels;
   const std::string key = kafka::record_key(meta);
   const int64_t now = clock_.wall_micros();
   for (auto& line : lines) {
     meta.offset = line.offset;
     meta.read_micros = now;
+    meta.stream = std::move(line.stream);
+    meta.runtime_time = std::move(line.runtime_time);
+    meta.tags.clear();
+    if (line.truncated) meta.tags.emplace_back("_truncated");
+    if (line.unparsed) {
+      meta.tags.emplace_back("_container_unparsed");
+      container_unparsed_.inc();
+    }
     const uint64_t token = next_token_++;
     bytes_read_.inc(line.text.size());
     if (line.truncated) lines_truncated_.inc();

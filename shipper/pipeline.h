@@ -36,6 +36,7 @@
 #include "shipper/file_tail/ack_tracker.h"
 #include "shipper/file_tail/checkpoint_store.h"
 #include "shipper/file_tail/file_tailer.h"
+#include "shipper/container/container_log.h"
 #include "shipper/multiline/multiline_joiner.h"
 #include "shipper/shipper_config.h"
 
@@ -82,7 +83,8 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::unique_ptr<FileTailer> tailer;
     bool drain_only = false;  // found by the rotated-while-stopped search: read to the end, then drop
     std::optional<std::chrono::steady_clock::time_point> unlinked_since;
-    std::unique_ptr<MultilineJoiner> joiner;  // null: one record per line
+    std::unique_ptr<ContainerUnwrapper> unwrapper;  // docker and cri inputs
+    std::unique_ptr<MultilineJoiner> joiner;        // null: one record per line
     int64_t last_read_offset = -1;
     std::chrono::steady_clock::time_point last_growth;  // when the file last gave us bytes
   };
@@ -121,6 +123,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& lines_truncated_;
   metrics::Counter& truncations_;
   metrics::Counter& bytes_dropped_deleted_;
+  metrics::Counter& container_unparsed_;
   metrics::Gauge& files_open_;
   metrics::Gauge& in_flight_gauge_;
   metrics::Gauge& oldest_unacked_age_;

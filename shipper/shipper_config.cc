@@ -19,7 +19,11 @@ void declare(config::Reader& r, ShipperConfig& c) {
     i.paths = in.required_string_list("paths", "files to tail: paths or globs (`*`, `?`, `[...]`, `**` for any depth)");
     i.exclude = in.string_list("exclude", "globs of files not to tail; without a `/` they match the file name (e.g. `*.gz`)");
     i.service = in.required_string("service", "service.name attached to every line of this input");
-    i.format = in.choice("format", {"plain", "json"}, "how the indexer parses the lines");
+    i.format = in.choice("format", {"plain", "json", "docker", "cri"},
+                         "plain or json lines; docker (json-file driver) or cri (Kubernetes) container logs, unwrapped and "
+                         "partial lines joined by the shipper");
+    i.content_format = in.choice("content_format", {"plain", "json"},
+                                 "docker and cri: what the application inside writes");
     i.labels = in.string_map("labels", "extra fields attached to every line (labels.<name>)");
     {
       auto m = in.section("multiline", "join the lines of one event (stack traces) into one record");

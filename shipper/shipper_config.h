@@ -17,7 +17,8 @@ struct InputConfig {
   std::vector<std::string> paths;    // globs
   std::vector<std::string> exclude;  // globs
   std::string service;
-  std::string format;
+  std::string format;          // plain | json | docker | cri
+  std::string content_format;  // docker/cri: what the application wrote, plain | json
   std::map<std::string, std::string> labels;
   MultilineOptions multiline;
 };

@@ -1,5 +1,6 @@
 #include "common/kafka/record_format.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace logpipe::kafka {
@@ -25,6 +26,13 @@ Headers encode_headers(const RecordMeta& m) {
   h.emplace_back(header::kReadMicros, std::to_string(m.read_micros));
   h.emplace_back(header::kFormat, m.format);
   for (const auto& [k, v] : m.labels) h.emplace_back(std::string(header::kLabelPrefix) + k, v);
+  if (!m.stream.empty()) h.emplace_back(header::kStream, m.stream);
+  if (!m.runtime_time.empty()) h.emplace_back(header::kRuntimeTime, m.runtime_time);
+  if (!m.tags.empty()) {
+    std::string joined;
+    for (const auto& t : m.tags) joined += (joined.empty() ? "" : ",") + t;
+    h.emplace_back(header::kTags, joined);
+  }
   return h;
 }
 
@@ -57,6 +65,16 @@ Result<RecordMeta> decode_headers(const Headers& headers) {
       if (!parse_int(v, m.read_micros)) return Error("bad " + std::string(header::kReadMicros) + " header '" + v + "'");
     } else if (k == header::kFormat) {
       m.format = v;
+    } else if (k == header::kStream) {
+      m.stream = v;
+    } else if (k == header::kRuntimeTime) {
+      m.runtime_time = v;
+    } else if (k == header::kTags) {
+      for (size_t start = 0; start <= v.size();) {
+        const size_t comma = std::min(v.find(',', start), v.size());
+        if (comma > start) m.tags.push_back(v.substr(start, comma - start));
+        start = comma + 1;
+      }
     } else if (k.starts_with(header::kLabelPrefix)) {
       m.labels[k.substr(header::kLabelPrefix.size())] = v;
     }

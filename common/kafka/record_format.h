@@ -5,7 +5,7 @@
 //   key     = "<host>|<source id>"  (all records of one file share a key -> one partition -> ordered)
 //   value   = the raw log line, bytes exactly as read (no trailing newline)
 //   headers = lp.v, lp.host, lp.service, lp.source, lp.path, lp.file_id, lp.offset, lp.read_us,
-//             lp.format, lp.label.<name>
+//             lp.format, lp.label.<name>, and for container inputs lp.stream, lp.runtime_time; lp.tags
 //
 // Metadata lives in headers so the value stays the untouched line: any Kafka tool can read it, and the
 // indexer can parse it without first unwrapping an envelope.
@@ -35,6 +35,9 @@ inline constexpr std::string_view kFileId = "lp.file_id";
 inline constexpr std::string_view kOffset = "lp.offset";
 inline constexpr std::string_view kReadMicros = "lp.read_us";
 inline constexpr std::string_view kFormat = "lp.format";
+inline constexpr std::string_view kStream = "lp.stream";
+inline constexpr std::string_view kRuntimeTime = "lp.runtime_time";
+inline constexpr std::string_view kTags = "lp.tags";
 inline constexpr std::string_view kLabelPrefix = "lp.label.";
 }  // namespace header
 
@@ -50,6 +53,9 @@ struct RecordMeta {
   int64_t read_micros = 0;
   std::string format = "plain";  // plain | json | docker | cri
   std::map<std::string, std::string> labels;
+  std::string stream;        // container inputs: stdout | stderr
+  std::string runtime_time;  // container inputs: the runtime's timestamp (RFC 3339)
+  std::vector<std::string> tags;  // problems the shipper met with this line
 };
 
 Headers encode_headers(const RecordMeta& meta);

@@ -22,6 +22,10 @@ struct TailedLine {
   int64_t end_offset = 0;  // just past its '\n'
   std::string text;        // without the '\n'
   bool truncated = false;  // longer than max_line_bytes; the rest was skipped
+  // Set by the container unwrapper (shipper/container) for docker and cri inputs.
+  std::string stream;        // stdout | stderr
+  std::string runtime_time;  // the container runtime's timestamp
+  bool unparsed = false;     // not a record of the input's container format: shipped as read
 };
 
 struct TailStats {

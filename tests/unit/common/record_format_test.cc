@@ -180,3 +180,17 @@ TEST_CASE("record_key is host|file id, else host|path: one key per file", "[comm
   no_id.file_id.clear();
   CHECK(record_key(no_id) == "web-1|/var/log/app/app.log");
 }
+
+TEST_CASE("record format: container stream, runtime time and shipper tags round-trip", "[common]") {
+  logpipe::kafka::RecordMeta m;
+  m.host = "h";
+  m.service = "s";
+  m.stream = "stderr";
+  m.runtime_time = "2024-05-14T09:15:03.000000001Z";
+  m.tags = {"_truncated", "_container_unparsed"};
+  auto back = logpipe::kafka::decode_headers(logpipe::kafka::encode_headers(m));
+  REQUIRE(back.ok());
+  CHECK(back->stream == "stderr");
+  CHECK(back->runtime_time == "2024-05-14T09:15:03.000000001Z");
+  CHECK(back->tags == std::vector<std::string>{"_truncated", "_container_unparsed"});
+}

@@ -21,7 +21,12 @@ shipper::ShipperConfig config_for(const TempDir& dir) {
   shipper::ShipperConfig c;
   c.host = "host-a";
   c.kafka_topic = "logs";
-  c.inputs.push_back({{dir.file("app.log")}, {}, "checkout", "plain", {{"env", "test"}}});
+  shipper::InputConfig in;
+  in.paths = {dir.file("app.log")};
+  in.service = "checkout";
+  in.format = "plain";
+  in.labels = {{"env", "test"}};
+  c.inputs.push_back(in);
   c.checkpoint_file = dir.file("cp.json");
   c.checkpoint_interval = 1000ms;
   c.poll_interval = 0ms;
@@ -259,4 +264,30 @@ TEST_CASE("an unterminated last line is shipped after idle_flush, and what follo
   REQUIRE(h.producer->produced().size() == 3);
   CHECK(h.producer->produced()[2].second.value == "answer");
   CHECK(header(h.producer->produced()[2].second, "lp.offset") == "17");
+}
+
+TEST_CASE("cri input with java multiline: unwrapped, joined, content format and stream in headers", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].format = "cri";
+    c.inputs[0].content_format = "plain";
+    c.inputs[0].multiline.mode = "java";
+  });
+  append_file(h.dir.file("app.log"),
+              "2024-05-14T09:15:03.1Z stderr F ERROR boom\n"
+              "2024-05-14T09:15:03.2Z stderr F java.lang.IllegalStateException: bad\n"
+              "2024-05-14T09:15:03.3Z stderr P \tat com.example.A.b(A.ja\n"
+              "2024-05-14T09:15:03.4Z stderr F va:1)\n"
+              "2024-05-14T09:15:04.0Z stdout F INFO next\n");
+  h.pipeline->run_once();
+  h.clock.advance(2s);  // the multiline timeout ships the last event
+  h.pipeline->run_once();
+  const auto& p = h.producer->produced();
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].second.value == "ERROR boom\njava.lang.IllegalStateException: bad\n\tat com.example.A.b(A.java:1)");
+  CHECK(header(p[0].second, "lp.stream") == "stderr");
+  CHECK(header(p[0].second, "lp.runtime_time") == "2024-05-14T09:15:03.1Z");
+  CHECK(header(p[0].second, "lp.format") == "plain");
+  CHECK(header(p[0].second, "lp.offset") == "0");
+  CHECK(p[1].second.value == "INFO next");
+  CHECK(header(p[1].second, "lp.stream") == "stdout");
 }
