@@ -1,0 +1,48 @@
+#pragma once
+// The command line: flags declared once with CLI11 (help text, defaults, environment variables), then
+// validated into a Command without any I/O. Parse errors are startup errors: one line, exit code 2.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "query/output.h"
+#include "query/search_request.h"
+
+namespace logpipe::query {
+
+enum class ColorMode { kAuto, kAlways, kNever };
+
+struct Command {
+  SearchOptions search;
+  RenderOptions render;
+  std::string url = "http://127.0.0.1:9200";
+  std::string index = "logs-*";
+  bool quiet = false;
+  bool follow = false;
+  double follow_interval_seconds = 1.0;
+};
+
+// What the environment says, passed in so tests control it.
+struct Environment {
+  std::string es_url;    // LOGPIPE_ES_URL
+  std::string index;     // LOGPIPE_INDEX
+  bool no_color = false; // NO_COLOR set and not empty
+  bool stdout_tty = false;
+  bool dumb_term = false;  // TERM=dumb
+  static Environment from_process();
+};
+
+// Colour on: always; never; auto = a terminal, NO_COLOR unset and TERM not dumb.
+bool use_color(ColorMode mode, const Environment& env);
+
+struct ParseOutcome {
+  std::optional<Command> command;  // set: run it
+  int exit_code = 0;               // otherwise: exit with this (0 after --help)
+  std::string out;                 // what to print on stdout (help) ...
+  std::string err;                 // ... and on stderr (one error line)
+};
+
+ParseOutcome parse_command_line(const std::vector<std::string>& args, const Environment& env);
+
+}  // namespace logpipe::query

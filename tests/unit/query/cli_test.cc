@@ -1,0 +1,139 @@
+#include "query/cli.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using logpipe::query::ColorMode;
+using logpipe::query::Environment;
+using logpipe::query::FieldFilter;
+using logpipe::query::Format;
+using logpipe::query::parse_command_line;
+using logpipe::query::ParseOutcome;
+using logpipe::query::use_color;
+using logpipe::query::Zone;
+
+namespace {
+ParseOutcome parse(std::vector<std::string> args, Environment env = {}) { return parse_command_line(args, env); }
+}  // namespace
+
+TEST_CASE("cli: defaults", "[query]") {
+  auto r = parse({});
+  REQUIRE(r.command);
+  const auto& c = *r.command;
+  CHECK(c.url == "http://127.0.0.1:9200");
+  CHECK(c.index == "logs-*");
+  CHECK(c.search.since == "1h");
+  CHECK(c.search.from.empty());
+  CHECK(c.search.limit == 100);
+  CHECK(c.render.format == Format::kPretty);
+  CHECK_FALSE(c.render.color);
+  CHECK(c.render.zone == Zone::kLocal);
+  CHECK_FALSE(c.follow);
+  CHECK_FALSE(c.quiet);
+}
+
+TEST_CASE("cli: filters, short flags and repeats", "[query]") {
+  auto r = parse({"-H", "web-1", "-H", "web-*", "-s", "api", "-l", "ERROR,fatal", "--trace", "t-1", "--field", "a.b=1",
+                  "--field", "c!=2", "--field", "d~=x.*", "--query-string", "x:y", "-n", "0", "--oldest-first",
+                  "-o", "csv", "--fields", "host.name,message", "-q", "-f", "--since", "5m", "--since", "2h",
+                  "disk full"});
+  REQUIRE(r.command);
+  const auto& s = r.command->search;
+  CHECK(s.hosts == std::vector<std::string>{"web-1", "web-*"});
+  CHECK(s.services == std::vector<std::string>{"api"});
+  CHECK(s.levels == std::vector<std::string>{"error", "ERROR", "Error", "fatal", "FATAL", "Fatal"});
+  CHECK(s.trace_id == "t-1");
+  REQUIRE(s.fields.size() == 3);
+  CHECK(s.fields[1].op == FieldFilter::Op::kNe);
+  CHECK(s.fields[2].op == FieldFilter::Op::kRegex);
+  CHECK(s.query_string == "x:y");
+  CHECK(s.limit == 0);
+  CHECK(s.oldest_first);
+  CHECK(s.since == "2h");  // last one wins
+  CHECK(s.text == "disk full");
+  CHECK(r.command->render.format == Format::kCsv);
+  CHECK(r.command->render.fields == std::vector<std::string>{"host.name", "message"});
+  CHECK(r.command->quiet);
+  CHECK(r.command->follow);
+}
+
+TEST_CASE("cli: time flags", "[query]") {
+  auto r = parse({"--from", "2h ago", "--to", "2024-03-05T11:00:00+01:00"});
+  REQUIRE(r.command);
+  CHECK(r.command->search.from == "now-2h");
+  CHECK(r.command->search.to == "2024-03-05T10:00:00.000000Z");
+
+  auto to_only = parse({"--to", "now-1d"});
+  REQUIRE(to_only.command);
+  CHECK(to_only.command->search.from == "1970-01-01T00:00:00.000000Z");
+  CHECK(to_only.command->search.to == "now-1d");
+
+  auto around = parse({"--around", "2024-03-05T10:00:00", "--window", "30s", "--utc"});
+  REQUIRE(around.command);
+  CHECK(around.command->search.from == "2024-03-05T10:00:00.000000Z||-30s");
+  CHECK(around.command->search.to == "2024-03-05T10:00:00.000000Z||+30s");
+  CHECK(around.command->render.zone == Zone::kUtc);
+}
+
+TEST_CASE("cli: errors are one line and exit code 2", "[query]") {
+  const std::vector<std::string> bad = GENERATE(
+      std::vector<std::string>{"--level", "loud"}, std::vector<std::string>{"--from", "tomorrow"},
+      std::vector<std::string>{"--to", "5"}, std::vector<std::string>{"--since", "1w"},
+      std::vector<std::string>{"--field", "nope"}, std::vector<std::string>{"--around", "now", "--window", "5"},
+      std::vector<std::string>{"--since", "1h", "--from", "now-2h"}, std::vector<std::string>{"--around", "now", "--to", "now"},
+      std::vector<std::string>{"-o", "yaml"}, std::vector<std::string>{"--color", "sometimes"},
+      std::vector<std::string>{"-n", "-1"}, std::vector<std::string>{"--bogus"},
+      std::vector<std::string>{"-f", "--to", "now"});
+  INFO(bad.front());
+  auto r = parse(bad);
+  CHECK_FALSE(r.command);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("logpipe-query: "));
+  CHECK(r.err.find('\n') == r.err.size() - 1);
+}
+
+TEST_CASE("cli: --help prints usage with examples and exits 0", "[query]") {
+  auto r = parse({"--help"});
+  CHECK_FALSE(r.command);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Examples:"));
+  CHECK_THAT(r.out, Catch::Contains("--level"));
+  CHECK_THAT(r.out, Catch::Contains("Exit codes"));
+}
+
+TEST_CASE("cli: environment gives url and index; flags win", "[query]") {
+  Environment env;
+  env.es_url = "http://es:9201";
+  env.index = "app-*";
+  auto r = parse({}, env);
+  REQUIRE(r.command);
+  CHECK(r.command->url == "http://es:9201");
+  CHECK(r.command->index == "app-*");
+  auto flags = parse({"--url", "http://x:1", "--index", "y-*"}, env);
+  REQUIRE(flags.command);
+  CHECK(flags.command->url == "http://x:1");
+  CHECK(flags.command->index == "y-*");
+}
+
+TEST_CASE("colour: auto follows the terminal, NO_COLOR and TERM=dumb; always and never win", "[query]") {
+  Environment tty;
+  tty.stdout_tty = true;
+  CHECK(use_color(ColorMode::kAuto, tty));
+  Environment no_color = tty;
+  no_color.no_color = true;
+  CHECK_FALSE(use_color(ColorMode::kAuto, no_color));
+  CHECK(use_color(ColorMode::kAlways, no_color));
+  Environment dumb = tty;
+  dumb.dumb_term = true;
+  CHECK_FALSE(use_color(ColorMode::kAuto, dumb));
+  CHECK_FALSE(use_color(ColorMode::kAuto, Environment{}));
+  CHECK_FALSE(use_color(ColorMode::kNever, tty));
+  // Only pretty output is ever coloured.
+  auto pretty = parse({"--color", "always"});
+  REQUIRE(pretty.command);
+  CHECK(pretty.command->render.color);
+  auto jsonl = parse({"--color", "always", "-o", "jsonl"});
+  REQUIRE(jsonl.command);
+  CHECK_FALSE(jsonl.command->render.color);
+}
