@@ -11,13 +11,18 @@ namespace {
 
 constexpr const char* kIndexOptions = "ignore_unavailable=true&allow_no_indices=true";
 
-int64_t shards_of(const std::string& body) {
+// Reads _shards: how many were searched, and a warning when some failed (a 200 with partial results).
+void read_shards(const std::string& body, SearchStats& stats) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  int64_t total = -1;
-  if (parser.parse(body).get(doc) != simdjson::SUCCESS) return -1;
-  if (doc.at_pointer("/_shards/total").get(total) != simdjson::SUCCESS) return -1;
-  return total;
+  int64_t total = -1, failed = 0;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS) return;
+  if (stats.shards < 0 && doc.at_pointer("/_shards/total").get(total) == simdjson::SUCCESS) stats.shards = total;
+  if (doc.at_pointer("/_shards/failed").get(failed) == simdjson::SUCCESS && failed > 0 && stats.warning.empty()) {
+    std::string_view reason;
+    if (doc.at_pointer("/_shards/failures/0/reason/reason").get(reason) != simdjson::SUCCESS) reason = "unknown reason";
+    stats.warning = std::to_string(failed) + " shard(s) failed, results are partial: " + std::string(reason);
+  }
 }
 
 }  // namespace
@@ -65,7 +70,7 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
     if (!resp) return resp.error();
     auto hits = asc ? parse_hits_in_order(*resp) : parse_hits(*resp);
     if (!hits) return hits.error();
-    stats.shards = shards_of(*resp);
+    read_shards(*resp, stats);
     for (const auto& h : *hits) emit(h);
     stats.events = static_cast<int64_t>(hits->size());
     return stats;
@@ -100,7 +105,7 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
       failure = resp.error();
       break;
     }
-    if (stats.shards < 0) stats.shards = shards_of(*resp);
+    read_shards(*resp, stats);
     auto hits = parse_hits_in_order(*resp);
     if (!hits) {
       failure = hits.error();
