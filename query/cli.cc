@@ -29,9 +29,17 @@ bool use_color(ColorMode mode, const Environment& env) {
   return env.stdout_tty && !env.no_color && !env.dumb_term;
 }
 
-ParseOutcome parse_command_line(const std::vector<std::string>& args, const Environment& env) {
+ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const Environment& env) {
   ParseOutcome outcome;
   Command cmd;
+  std::vector<std::string> args = all_args;
+  std::string name = "logpipe-query";
+  if (!args.empty() && (args[0] == "hist" || args[0] == "top" || args[0] == "errors")) {
+    cmd.kind = args[0] == "hist" ? Kind::kHist : args[0] == "top" ? Kind::kTop : Kind::kErrors;
+    name += " " + args[0];
+    args.erase(args.begin());
+  }
+  const bool search = cmd.kind == Kind::kSearch;
   if (!env.es_url.empty()) cmd.url = env.es_url;
   if (!env.index.empty()) cmd.index = env.index;
   SearchOptions& s = cmd.search;
@@ -39,8 +47,39 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args, const Envi
   std::vector<std::string> fields, field_list;
   bool utc = false;
 
-  CLI::App app{"logpipe-query: search logs by host, service, level, trace, fields, time and text", "logpipe-query"};
-  app.footer(
+  std::string context_by = "host,service";
+  int64_t context = -1;
+  CLI::App app{"logpipe-query: search logs by host, service, level, trace, fields, time and text", name};
+  if (cmd.kind == Kind::kHist) {
+    app.description("logpipe-query hist: a histogram of matching events over time, drawn in the terminal");
+    app.footer(
+        "Examples:\n"
+        "  logpipe-query hist --since 6h -s checkout --level error\n"
+        "  logpipe-query hist --from '2h ago' --interval 5m -o csv\n"
+        "Exit codes: 0 = some events, 1 = none, 2 = error.");
+    app.add_option("--interval", cmd.interval, "fixed bucket width: 30s, 5m, 1h (default: automatic)");
+    app.add_option("--buckets", cmd.buckets, "about how many buckets with the automatic interval")->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{1000}));
+  } else if (cmd.kind == Kind::kTop) {
+    app.description("logpipe-query top FIELD: the most frequent values of a keyword field among matching events");
+    app.footer(
+        "Examples:\n"
+        "  logpipe-query top service.name --level error --since 15m\n"
+        "  logpipe-query top host.name -s checkout -k 5\n"
+        "  logpipe-query top log.level -o json\n"
+        "Exit codes: 0 = some values, 1 = none, 2 = error.");
+    app.add_option("field", cmd.top_field, "keyword field, e.g. service.name, host.name, log.level")->required();
+    app.add_option("-k,--top", cmd.agg_size, "how many values")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{10000}));
+  } else if (cmd.kind == Kind::kErrors) {
+    app.description("logpipe-query errors: the largest error groups (error.fingerprint) with count, first and last seen, one example");
+    app.footer(
+        "Examples:\n"
+        "  logpipe-query errors --since 24h\n"
+        "  logpipe-query errors -s checkout -k 3 -o jsonl\n"
+        "Exit codes: 0 = some groups, 1 = none (or no event has error.fingerprint), 2 = error.");
+    app.add_option("-k,--top", cmd.agg_size, "how many groups")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{10000}));
+  }
+  if (search) app.footer(
       "Examples:\n"
       "  logpipe-query -H web-1 -s checkout --since 15m\n"
       "  logpipe-query -s 'checkout*' --level warn 'payment declined'\n"
@@ -64,24 +103,35 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args, const Envi
   auto* around_opt = app.add_option("--around", around, "a time point: show --window either side of it");
   app.add_option("--window", window, "half-width for --around: 30s, 5m, 1h")->capture_default_str();
   app.add_flag("--utc", utc, "show and read zone-less times in UTC (default: local time)");
-  app.add_option("-n,--limit", s.limit, "newest N events, printed oldest first; 0 = all")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_flag("--oldest-first", s.oldest_first, "take the oldest N events of the window instead of the newest");
+  if (search) {
+    app.add_option("-n,--limit", s.limit, "newest N events, printed oldest first; 0 = all")->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("--oldest-first", s.oldest_first, "take the oldest N events of the window instead of the newest");
+    app.add_option("-A,--after-context", cmd.context_after, "also print N events after each hit (same host and service)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("-B,--before-context", cmd.context_before, "also print N events before each hit")->check(CLI::NonNegativeNumber);
+    app.add_option("-C,--context", context, "-A N and -B N")->check(CLI::NonNegativeNumber);
+    app.add_option("--context-by", context_by, "neighbours share: host,service (default) | host | service | none")
+        ->check(CLI::IsMember({"host,service", "service,host", "host", "service", "none"}))->capture_default_str();
+    app.add_option("--fields", field_list, "comma-separated fields to print, e.g. @timestamp,host.name,message")->delimiter(',');
+    app.add_flag("-f,--follow", cmd.follow, "print the backlog, then new events as they arrive (Ctrl-C to stop)");
+  }
   app.add_option("-o,--output", output, "pretty | raw | json | jsonl | logfmt | csv")
       ->check(CLI::IsMember({"pretty", "raw", "json", "jsonl", "logfmt", "csv"}))->capture_default_str();
-  app.add_option("--fields", field_list, "comma-separated fields to print, e.g. @timestamp,host.name,message")->delimiter(',');
   app.add_option("--color", color, "auto | always | never (auto: on a terminal, unless NO_COLOR is set)")
       ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
-  app.add_flag("-f,--follow", cmd.follow, "print the backlog, then new events as they arrive (Ctrl-C to stop)");
   app.add_option("--url", cmd.url, "Elasticsearch URL (env LOGPIPE_ES_URL)")->capture_default_str();
   app.add_option("--index", cmd.index, "index pattern (env LOGPIPE_INDEX)")->capture_default_str();
   app.add_flag("-q,--quiet", cmd.quiet, "no metadata (counts, notices) on stderr");
   from_opt->excludes(since_opt);
   around_opt->excludes(since_opt)->excludes(from_opt)->excludes(to_opt);
   // Like most CLIs, a repeated single-valued flag means its last value (handy with shell aliases).
-  for (const char* name : {"--since", "--limit", "--output", "--url", "--index", "--level", "--trace", "--from", "--to",
-                           "--around", "--window", "--color", "--query-string"})
-    app.get_option(name)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  for (const char* flag : {"--since", "--output", "--url", "--index", "--level", "--trace", "--from", "--to", "--around",
+                           "--window", "--color", "--query-string"})
+    app.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  if (search)
+    for (const char* flag : {"--limit", "-A", "-B", "-C", "--context-by"})
+      app.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last-first
   try {
@@ -132,6 +182,15 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args, const Envi
     s.to = shift_time_point(*p, '+', window);
   }
   if (cmd.follow && (!to.empty() || !around.empty())) return fail("-f/--follow cannot end: drop --to and --around");
+  if (context >= 0) cmd.context_before = cmd.context_after = context;
+  if (cmd.follow && (cmd.context_before > 0 || cmd.context_after > 0)) return fail("-f/--follow cannot be combined with -A/-B/-C");
+  cmd.context_same_host = context_by.find("host") != std::string::npos;
+  cmd.context_same_service = context_by.find("service") != std::string::npos;
+  if (cmd.kind == Kind::kTop) {
+    if (!parse_field_filter(cmd.top_field + "=x")) return fail("bad field '" + cmd.top_field + "' for top");
+  }
+  if (!cmd.interval.empty() && !since_to_date_math(cmd.interval))
+    return fail("bad --interval '" + cmd.interval + "': use a number with s, m, h or d (e.g. 5m)");
   parse_format(output, cmd.render.format);
   cmd.render.fields = field_list;
   cmd.render.zone = zone;

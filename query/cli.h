@@ -13,7 +13,10 @@ namespace logpipe::query {
 
 enum class ColorMode { kAuto, kAlways, kNever };
 
+enum class Kind { kSearch, kHist, kTop, kErrors };
+
 struct Command {
+  Kind kind = Kind::kSearch;
   SearchOptions search;
   RenderOptions render;
   std::string url = "http://127.0.0.1:9200";
@@ -21,6 +24,14 @@ struct Command {
   bool quiet = false;
   bool follow = false;
   double follow_interval_seconds = 1.0;
+  int64_t context_before = 0;  // -B / -C: events before each hit
+  int64_t context_after = 0;   // -A / -C: events after each hit
+  bool context_same_host = true;
+  bool context_same_service = true;
+  std::string top_field;        // top FIELD
+  int64_t agg_size = 10;        // top / errors: how many values or groups
+  std::string interval;         // hist: fixed interval ("" = automatic)
+  int64_t buckets = 30;         // hist: bucket target for the automatic interval
 };
 
 // What the environment says, passed in so tests control it.
@@ -43,6 +54,8 @@ struct ParseOutcome {
   std::string err;                 // ... and on stderr (one error line)
 };
 
+// args without the program name. A first argument "hist", "top" or "errors" selects that command (to
+// search for one of those words, put "--" first).
 ParseOutcome parse_command_line(const std::vector<std::string>& args, const Environment& env);
 
 }  // namespace logpipe::query

@@ -2,10 +2,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/time_util.h"
+#include "query/aggregations.h"
 #include "query/es_search.h"
 
 namespace logpipe::query {
@@ -26,9 +29,123 @@ int64_t ingested_micros(const Hit& h) {
   return micros ? *micros : -1;
 }
 
+// The first two sort values (@timestamp, log.offset) of a hit: where its neighbours start.
+std::string position_of(const Hit& h) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array sort;
+  if (parser.parse(h.sort).get(sort) != simdjson::SUCCESS || sort.size() < 2) return "";
+  return "[" + simdjson::to_string(sort.at(0)) + "," + simdjson::to_string(sort.at(1)) + "]";
+}
+
+// Up to `n` neighbours of `hit` on one side, in time order.
+Result<std::vector<Hit>> neighbours(Searcher& searcher, const Command& c, const Hit& hit, int64_t n, bool after) {
+  std::vector<Hit> out;
+  const std::string position = position_of(hit);
+  if (n <= 0 || position.empty()) return out;
+  SearchOptions o;
+  if (c.context_same_host && !hit.host.empty()) o.hosts = {hit.host};
+  if (c.context_same_service && !hit.service.empty()) o.services = {hit.service};
+  o.from = "1970-01-01T00:00:00.000000Z";  // neighbours are not bound to the search window
+  o.limit = n;
+  o.oldest_first = after;
+  auto body = build_search_body(o, Page{"", position, n});
+  if (!body) return body.error();
+  auto resp = searcher.post("_search", *body);
+  if (!resp) return resp.error();
+  return after ? parse_hits_in_order(*resp) : parse_hits(*resp);
+}
+
+int run_with_context(const Command& c, http::Client& client, std::ostream& out, std::ostream& err) {
+  Searcher searcher(client, c.index);
+  std::vector<Hit> hits;
+  auto stats = searcher.search(c.search, [&](const Hit& h) { hits.push_back(h); });
+  if (!stats) {
+    err << "logpipe-query: " << stats.error().message() << " (" << c.url << ")\n";
+    return 2;
+  }
+  Printer printer(c.render);
+  const bool separators = c.render.format == Format::kPretty || c.render.format == Format::kRaw;
+  std::unordered_set<std::string> printed;
+  out << printer.begin();
+  bool first_group = true;
+  for (const auto& hit : hits) {
+    auto before = neighbours(searcher, c, hit, c.context_before, false);
+    auto after = before ? neighbours(searcher, c, hit, c.context_after, true) : before;
+    if (!before || !after) {
+      out << printer.end();
+      out.flush();
+      err << "logpipe-query: " << (before ? after : before).error().message() << " (" << c.url << ")\n";
+      return 2;
+    }
+    // Overlapping with what is printed already (a neighbour of the previous hit): one group, no separator.
+    const bool joined = printed.count(hit.id) != 0 ||
+                        std::any_of(before->begin(), before->end(), [&](const Hit& h) { return printed.count(h.id) != 0; });
+    if (separators && !first_group && !joined) out << "--\n";
+    first_group = false;
+    auto print = [&](const Hit& h) {
+      if (printed.insert(h.id).second) out << printer.add(h);
+    };
+    for (const auto& h : *before) print(h);
+    print(hit);
+    for (const auto& h : *after) print(h);
+  }
+  out << printer.end();
+  out.flush();
+  report_stats(c, *stats, err);
+  return stats->events > 0 ? 0 : 1;
+}
+
 }  // namespace
 
+int run_aggregation(const Command& c, http::Client& client, std::ostream& out, std::ostream& err) {
+  Searcher searcher(client, c.index);
+  std::string interval = c.interval;
+  if (c.kind == Kind::kHist && interval.empty()) {  // auto_date_histogram is a module not every cluster has
+    auto span = searcher.post("_search", build_span_body(c.search).value());
+    auto millis = span ? parse_span_millis(*span) : Result<int64_t>(span.error());
+    if (!millis) {
+      err << "logpipe-query: " << millis.error().message() << " (" << c.url << ")\n";
+      return 2;
+    }
+    interval = choose_interval(*millis, c.buckets);
+  }
+  Result<std::string> body = c.kind == Kind::kHist  ? build_hist_body(c.search, interval)
+                             : c.kind == Kind::kTop ? build_top_body(c.search, c.top_field, c.agg_size)
+                                                    : build_errors_body(c.search, c.agg_size);
+  if (!body) {
+    err << "logpipe-query: " << body.error().message() << "\n";
+    return 2;
+  }
+  auto resp = searcher.post("_search", *body);
+  if (!resp) {
+    err << "logpipe-query: " << resp.error().message() << " (" << c.url << ")\n";
+    return 2;
+  }
+  auto result = c.kind == Kind::kHist ? parse_hist(*resp) : c.kind == Kind::kTop ? parse_top(*resp) : parse_errors(*resp);
+  if (!result) {
+    err << "logpipe-query: " << result.error().message() << "\n";
+    return 2;
+  }
+  if (c.kind == Kind::kHist) out << render_hist(*result, c.render);
+  if (c.kind == Kind::kTop) out << render_top(*result, c.top_field, c.render);
+  if (c.kind == Kind::kErrors) out << render_errors(*result, c.render);
+  out.flush();
+  if (!c.quiet) {
+    if (result->shards_matched_nothing) err << "logpipe-query: no index matches '" << c.index << "'\n";
+    if (c.kind == Kind::kErrors && result->buckets.empty() && result->total > 0)
+      err << "logpipe-query: none of the " << result->total << " matching event(s) has error.fingerprint\n";
+    err << result->total << " event(s)";
+    if (c.kind == Kind::kHist) err << ", interval " << interval;
+    if (c.kind != Kind::kHist) err << ", " << result->buckets.size() << (c.kind == Kind::kTop ? " value(s)" : " group(s)");
+    err << "\n";
+  }
+  const bool any = std::any_of(result->buckets.begin(), result->buckets.end(), [](const Bucket& b) { return b.count > 0; });
+  return any ? 0 : 1;
+}
+
 int run_search(const Command& c, http::Client& client, std::ostream& out, std::ostream& err) {
+  if (c.kind != Kind::kSearch) return run_aggregation(c, client, out, err);
+  if (c.context_before > 0 || c.context_after > 0) return run_with_context(c, client, out, err);
   Searcher searcher(client, c.index);
   Printer printer(c.render);
   out << printer.begin();

@@ -12,7 +12,12 @@
 
 namespace logpipe::query {
 
+// The default command; with -A/-B/-C also the neighbours of each hit (same host and service unless
+// --context-by says otherwise), each event once, groups separated by "--" in pretty and raw output.
 int run_search(const Command& command, http::Client& client, std::ostream& out, std::ostream& err);
+
+// hist, top and errors (command.kind).
+int run_aggregation(const Command& command, http::Client& client, std::ostream& out, std::ostream& err);
 
 // Follow mode: the backlog as run_search prints it, then polls every `follow_interval_seconds` for events
 // ingested since (by event.ingested), re-reading a trailing overlap window so events that became

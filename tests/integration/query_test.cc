@@ -121,13 +121,13 @@ std::string shell_quote(const std::string& s) {
 // Runs logpipe-query on the test index; `args` are passed one by one (quoted). Default output jsonl.
 Run query(const TestIndex& idx, const std::vector<std::string>& args, const std::string& index_pattern = "") {
   TempDir dir;
-  std::string cmd = std::string(LOGPIPE_QUERY_BIN) + " --url " + idx.url + " --index " +
-                    shell_quote(index_pattern.empty() ? idx.prefix + "*" : index_pattern);
+  std::string cmd = LOGPIPE_QUERY_BIN;
   bool has_output = false;
-  for (const auto& a : args) {
+  for (const auto& a : args) {  // first, so that a command (hist, top, errors) comes first
     cmd += " " + shell_quote(a);
     if (a == "-o") has_output = true;
   }
+  cmd += " --url " + idx.url + " --index " + shell_quote(index_pattern.empty() ? idx.prefix + "*" : index_pattern);
   if (!has_output) cmd += " -o jsonl";
   cmd += " 2>" + dir.file("err");
   Run r;
@@ -393,4 +393,103 @@ TEST_CASE("query: follow prints new and late events within 3 s, none twice", "[i
   CHECK(final_lines.size() == 2 + 3 * 2);
   CHECK(std::set<std::string>(final_lines.begin(), final_lines.end()).size() == final_lines.size());
   CHECK(follower.stop() == 0);
+}
+
+TEST_CASE("query: context -A/-B/-C returns the right neighbours", "[integration]") {
+  Known k;
+  auto raw = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"-o", "raw", "-q"});
+    auto r = query(k.idx, args);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    return r.out;
+  };
+  // e8 is on web-1/checkout, whose events are e1, e2, e8, e10.
+  CHECK(raw({"trace detail", "-B", "1", "-A", "1"}) == "e2 payment slow\ne8 trace detail\ne10 \"quoted\" x\"}}]:* AND text\n");
+  CHECK(raw({"trace detail", "-C", "2"}) == "e1 order accepted\ne2 payment slow\ne8 trace detail\ne10 \"quoted\" x\"}}]:* AND text\n");
+  CHECK(raw({"trace detail", "-C", "1", "--context-by", "none"}) == "e7 order accepted again\ne8 trace detail\ne9 upstream timeout\n");
+  // e3 on web-2: by host its neighbour is e4 (cart); by host and service it has none.
+  CHECK(raw({"declined", "-C", "1", "--context-by", "host"}) == "e3 payment declined\ne4 cart loaded\n");
+  CHECK(raw({"declined", "-C", "3"}) == "e3 payment declined\n");
+  // Two hits: separate groups are separated by "--", overlapping ones merge and nothing prints twice.
+  CHECK(raw({"--level", "fatal,trace", "-B", "1", "--context-by", "none"}) == "e5 checkpoint slow\ne6 disk full\n--\ne7 order accepted again\ne8 trace detail\n");
+  CHECK(raw({"--level", "fatal,trace", "-C", "1", "--context-by", "none"}) ==
+        "e5 checkpoint slow\ne6 disk full\ne7 order accepted again\ne8 trace detail\ne9 upstream timeout\n");
+  // jsonl: the same events, no separators.
+  auto jsonl = query(k.idx, {"--level", "fatal,trace", "-B", "1", "--context-by", "none"});
+  CHECK(jsonl.messages == std::vector<std::string>{"e5 checkpoint slow", "e6 disk full", "e7 order accepted again", "e8 trace detail"});
+}
+
+TEST_CASE("query: hist, top and errors on known data", "[integration]") {
+  Known k;
+  // hist with a fixed interval: every 5 s bucket between the first and the last event, zeros included.
+  std::map<int64_t, int64_t> expected;
+  for (const auto& e : k.events) ++expected[(e.at / 1000) / 5000 * 5000];
+  std::string csv = "time,count\n";
+  for (int64_t b = expected.begin()->first; b <= expected.rbegin()->first; b += 5000)
+    csv += logpipe::format_rfc3339_millis(b * 1000) + "," + std::to_string(expected.count(b) ? expected[b] : 0) + "\n";
+  auto hist = query(k.idx, {"hist", "--interval", "5s", "--utc", "-o", "csv"});
+  CHECK(hist.exit_code == 0);
+  CHECK(hist.out == csv);
+  auto auto_hist = query(k.idx, {"hist", "-o", "pretty", "-s", "checkout"});
+  CHECK(auto_hist.exit_code == 0);
+  CHECK_THAT(auto_hist.err, Catch::StartsWith("5 event(s), interval 1s"));
+  CHECK(std::count(auto_hist.out.begin(), auto_hist.out.end(), '\n') == 10);  // e1 .. e10 one second apart
+
+  auto top = query(k.idx, {"top", "service.name", "-o", "csv"});
+  CHECK(top.exit_code == 0);
+  CHECK(top.out == "service.name,count\ncheckout,5\ncart,2\npostgres,2\ngateway,1\n");
+  auto top_hosts = query(k.idx, {"top", "host.name", "-k", "2", "-o", "pretty"});
+  CHECK(top_hosts.out == "       4  40.0%  web-1\n       2  20.0%  db-1\n       4         (other values)\n");
+  auto top_levels = query(k.idx, {"top", "log.level", "--level", "warn", "-o", "logfmt"});
+  CHECK(top_levels.out == "log.level=ERROR count=1\nlog.level=WARN count=1\nlog.level=Warning count=1\nlog.level=error count=1\nlog.level=fatal count=1\n");
+  auto top_none = query(k.idx, {"top", "host.name", "-H", "nowhere"});
+  CHECK(top_none.exit_code == 1);
+
+  auto no_errors = query(k.idx, {"errors"});
+  CHECK(no_errors.exit_code == 1);
+  CHECK(no_errors.err == "logpipe-query: none of the 10 matching event(s) has error.fingerprint\n10 event(s), 0 group(s)\n");
+}
+
+TEST_CASE("query: errors groups by fingerprint with count, first and last seen, newest example", "[integration]") {
+  TestIndex idx;
+  const int64_t t0 = (now_micros() / 1'000'000 - 900) * 1'000'000;
+  std::string bulk;
+  auto add = [&](int64_t at, const std::string& fp, const std::string& type, const std::string& msg, const std::string& stack) {
+    std::string doc;
+    logpipe::json::Writer d(doc);
+    d.begin_object().kv("@timestamp", ts(at)).kv("message", msg);
+    d.key("host").begin_object().kv("name", "web-1").end_object();
+    d.key("service").begin_object().kv("name", "api").end_object();
+    d.key("log").begin_object().kv("level", "ERROR").end_object();
+    d.key("error").begin_object().kv("fingerprint", fp).kv("type", type).kv("message", msg).kv("stack_trace", stack).end_object();
+    d.end_object();
+    return doc;
+  };
+  std::vector<std::string> docs = {add(t0 + 1'000'000, "fpA", "IOException", "disk full 1", "IOException: disk full 1\n\tat A.a(A.java:1)"),
+                                   add(t0 + 2'000'000, "fpB", "Timeout", "upstream slow", "Timeout: upstream slow\n\tat B.b(B.java:2)"),
+                                   add(t0 + 3'000'000, "fpA", "IOException", "disk full 3", "IOException: disk full 3\n\tat A.a(A.java:1)"),
+                                   add(t0 + 4'000'000, "fpA", "IOException", "disk full 4", "IOException: disk full 4\n\tat A.a(A.java:1)")};
+  logpipe::http::BeastClient client(logpipe::http::parse_url(idx.url).value(), std::chrono::seconds(30));
+  for (const auto& d : docs) bulk += R"({"create":{"_index":")" + idx.name + "\"}}\n" + d + "\n";
+  auto r = client.send({"POST", "/_bulk?refresh=true", bulk, "application/x-ndjson"});
+  REQUIRE(r.ok());
+  REQUIRE(r->body.find("\"errors\":false") != std::string::npos);
+
+  auto pretty = query(idx, {"errors", "--utc", "-o", "pretty"});
+  CHECK(pretty.exit_code == 0);
+  INFO(pretty.out);
+  const std::string first_a = logpipe::format_rfc3339_millis(t0 + 1'000'000), last_a = logpipe::format_rfc3339_millis(t0 + 4'000'000);
+  const std::string at_b = logpipe::format_rfc3339_millis(t0 + 2'000'000);
+  CHECK(pretty.out == "3 x fpA  IOException: disk full 4\n"
+                      "  first " + first_a + "  last " + last_a + "  api on web-1\n"
+                      "    IOException: disk full 4\n"
+                      "    \tat A.a(A.java:1)\n"
+                      "1 x fpB  Timeout: upstream slow\n"
+                      "  first " + at_b + "  last " + at_b + "  api on web-1\n"
+                      "    Timeout: upstream slow\n"
+                      "    \tat B.b(B.java:2)\n");
+  CHECK(pretty.err == "4 event(s), 2 group(s)\n");
+  auto one = query(idx, {"errors", "-k", "1", "-o", "csv"});
+  CHECK(one.out.rfind("fingerprint,count,first_seen,last_seen,example\nfpA,3,", 0) == 0);
 }

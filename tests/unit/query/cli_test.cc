@@ -137,3 +137,53 @@ TEST_CASE("colour: auto follows the terminal, NO_COLOR and TERM=dumb; always and
   REQUIRE(jsonl.command);
   CHECK_FALSE(jsonl.command->render.color);
 }
+
+TEST_CASE("cli: hist, top and errors commands share the filters", "[query]") {
+  using logpipe::query::Kind;
+  auto hist = parse({"hist", "-s", "api", "--interval", "5m", "--since", "6h"});
+  REQUIRE(hist.command);
+  CHECK(hist.command->kind == Kind::kHist);
+  CHECK(hist.command->interval == "5m");
+  CHECK(hist.command->search.services == std::vector<std::string>{"api"});
+  auto top = parse({"top", "host.name", "--level", "error", "-k", "3", "disk"});
+  REQUIRE(top.command);
+  CHECK(top.command->kind == Kind::kTop);
+  CHECK(top.command->top_field == "host.name");
+  CHECK(top.command->agg_size == 3);
+  CHECK(top.command->search.text == "disk");
+  auto errors = parse({"errors", "-H", "web-*"});
+  REQUIRE(errors.command);
+  CHECK(errors.command->kind == Kind::kErrors);
+  auto word = parse({"--", "errors"});  // searching for the word
+  REQUIRE(word.command);
+  CHECK(word.command->kind == Kind::kSearch);
+  CHECK(word.command->search.text == "errors");
+
+  CHECK(parse({"top"}).exit_code == 2);                    // FIELD is required
+  CHECK(parse({"top", "bad field"}).exit_code == 2);
+  CHECK(parse({"hist", "--interval", "5 minutes"}).exit_code == 2);
+  CHECK(parse({"hist", "-n", "5"}).exit_code == 2);        // search-only flags are not accepted
+  for (const char* command : {"hist", "top", "errors"}) {
+    auto help = parse({command, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains(std::string("logpipe-query ") + command));
+    CHECK_THAT(help.out, Catch::Contains("Examples:"));
+  }
+}
+
+TEST_CASE("cli: context flags", "[query]") {
+  auto c = parse({"-C", "2"});
+  REQUIRE(c.command);
+  CHECK(c.command->context_before == 2);
+  CHECK(c.command->context_after == 2);
+  CHECK(c.command->context_same_host);
+  CHECK(c.command->context_same_service);
+  auto ab = parse({"-A", "1", "-B", "3", "--context-by", "host"});
+  REQUIRE(ab.command);
+  CHECK(ab.command->context_after == 1);
+  CHECK(ab.command->context_before == 3);
+  CHECK(ab.command->context_same_host);
+  CHECK_FALSE(ab.command->context_same_service);
+  CHECK(parse({"-C", "1", "-f"}).exit_code == 2);
+  CHECK(parse({"--context-by", "pod"}).exit_code == 2);
+}
