@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "query/profile.h"
+
 namespace logpipe::query {
 
 Environment Environment::from_process() {
@@ -17,6 +19,9 @@ Environment Environment::from_process() {
   };
   e.es_url = get("LOGPIPE_ES_URL");
   e.index = get("LOGPIPE_INDEX");
+  e.profile = get("LOGPIPE_PROFILE");
+  e.config_file = get("LOGPIPE_QUERY_CONFIG");
+  e.default_config_file = default_config_path(get("XDG_CONFIG_HOME"), get("HOME"));
   e.no_color = !get("NO_COLOR").empty();
   e.stdout_tty = ::isatty(STDOUT_FILENO) == 1;
   e.dumb_term = get("TERM") == "dumb";
@@ -40,8 +45,7 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     args.erase(args.begin());
   }
   const bool search = cmd.kind == Kind::kSearch;
-  if (!env.es_url.empty()) cmd.url = env.es_url;
-  if (!env.index.empty()) cmd.index = env.index;
+  std::string config_file = env.config_file, profile_name = env.profile;
   SearchOptions& s = cmd.search;
   std::string output = "pretty", color = "auto", level, from, to, around, window = "5m";
   std::vector<std::string> fields, field_list;
@@ -122,11 +126,14 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
       ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
   app.add_option("--url", cmd.url, "Elasticsearch URL (env LOGPIPE_ES_URL)")->capture_default_str();
   app.add_option("--index", cmd.index, "index pattern (env LOGPIPE_INDEX)")->capture_default_str();
+  app.add_option("--profile", profile_name, "profile from the config file (env LOGPIPE_PROFILE)");
+  auto* config_opt = app.add_option("--config", config_file,
+                                    "config file with profiles (env LOGPIPE_QUERY_CONFIG, default ~/.config/logpipe/query.yaml)");
   app.add_flag("-q,--quiet", cmd.quiet, "no metadata (counts, notices) on stderr");
   from_opt->excludes(since_opt);
   around_opt->excludes(since_opt)->excludes(from_opt)->excludes(to_opt);
   // Like most CLIs, a repeated single-valued flag means its last value (handy with shell aliases).
-  for (const char* flag : {"--since", "--output", "--url", "--index", "--level", "--trace", "--from", "--to", "--around",
+  for (const char* flag : {"--since", "--output", "--url", "--index", "--profile", "--config", "--level", "--trace", "--from", "--to", "--around",
                            "--window", "--color", "--query-string"})
     app.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   if (search)
@@ -149,6 +156,20 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     outcome.err = "logpipe-query: " + message + "\n";
     return outcome;
   };
+
+  // Cluster settings: flag > environment > profile > default.
+  const bool config_required = config_opt->count() > 0 || !env.config_file.empty();
+  auto profile = load_profile(config_required ? config_file : env.default_config_file, config_required, profile_name);
+  if (!profile) return fail(profile.error().message());
+  cmd.profile = profile->name;
+  if (app.count("--url") == 0) {
+    if (!env.es_url.empty()) cmd.url = env.es_url;
+    else if (!profile->url.empty()) cmd.url = profile->url;
+  }
+  if (app.count("--index") == 0) {
+    if (!env.index.empty()) cmd.index = env.index;
+    else if (!profile->index.empty()) cmd.index = profile->index;
+  }
 
   const Zone zone = utc ? Zone::kUtc : Zone::kLocal;
   if (!level.empty()) {

@@ -21,6 +21,7 @@ struct Command {
   RenderOptions render;
   std::string url = "http://127.0.0.1:9200";
   std::string index = "logs-*";
+  std::string profile;  // the profile in effect, if any
   bool quiet = false;
   bool follow = false;
   double follow_interval_seconds = 1.0;
@@ -38,6 +39,9 @@ struct Command {
 struct Environment {
   std::string es_url;    // LOGPIPE_ES_URL
   std::string index;     // LOGPIPE_INDEX
+  std::string profile;   // LOGPIPE_PROFILE
+  std::string config_file;          // LOGPIPE_QUERY_CONFIG (must exist when set)
+  std::string default_config_file;  // used when neither --config nor LOGPIPE_QUERY_CONFIG (may be absent)
   bool no_color = false; // NO_COLOR set and not empty
   bool stdout_tty = false;
   bool dumb_term = false;  // TERM=dumb

@@ -1,8 +1,11 @@
 #include "query/cli.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/fakes/temp_dir.h"
 
 using logpipe::query::ColorMode;
 using logpipe::query::Environment;
@@ -186,4 +189,51 @@ TEST_CASE("cli: context flags", "[query]") {
   CHECK_FALSE(ab.command->context_same_service);
   CHECK(parse({"-C", "1", "-f"}).exit_code == 2);
   CHECK(parse({"--context-by", "pod"}).exit_code == 2);
+}
+
+TEST_CASE("cli: profiles from the config file; flag > environment > profile > default", "[query]") {
+  logpipe::testing::TempDir dir;
+  const std::string file = dir.file("query.yaml");
+  std::ofstream(file) << "default_profile: prod\n"
+                         "profiles:\n"
+                         "  prod: {url: \"http://prod:9200\", index: \"prod-*\"}\n"
+                         "  staging:\n    url: http://staging:9200\n";
+  Environment env;
+  env.default_config_file = file;
+  auto def = parse({}, env);
+  REQUIRE(def.command);
+  CHECK(def.command->profile == "prod");
+  CHECK(def.command->url == "http://prod:9200");
+  CHECK(def.command->index == "prod-*");
+
+  auto staging = parse({"--profile", "staging"}, env);
+  REQUIRE(staging.command);
+  CHECK(staging.command->url == "http://staging:9200");
+  CHECK(staging.command->index == "logs-*");  // not in the profile: the default
+
+  Environment with_env = env;
+  with_env.es_url = "http://env:9200";
+  auto env_wins = parse({}, with_env);
+  REQUIRE(env_wins.command);
+  CHECK(env_wins.command->url == "http://env:9200");
+  CHECK(env_wins.command->index == "prod-*");
+  auto flag_wins = parse({"--url", "http://flag:1"}, with_env);
+  REQUIRE(flag_wins.command);
+  CHECK(flag_wins.command->url == "http://flag:1");
+
+  auto missing_profile = parse({"--profile", "nope"}, env);
+  CHECK(missing_profile.exit_code == 2);
+  CHECK_THAT(missing_profile.err, Catch::Contains("no profile 'nope'"));
+
+  // An absent default file is fine; an explicit one must exist.
+  Environment absent;
+  absent.default_config_file = dir.file("absent.yaml");
+  CHECK(parse({}, absent).command);
+  CHECK(parse({"--config", dir.file("absent.yaml")}, absent).exit_code == 2);
+
+  std::ofstream(dir.file("bad.yaml")) << "profiles:\n  prod: {url: http://x:1, usr: me}\ncolour: red\n";
+  auto bad = parse({"--config", dir.file("bad.yaml")}, absent);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("profiles.prod.usr: unknown key"));
+  CHECK_THAT(bad.err, Catch::Contains("colour: unknown key"));
 }
