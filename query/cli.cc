@@ -192,8 +192,9 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     auto p = parse_time_point(to, "--to", zone);
     if (!p) return fail(p.error().message());
     s.to = *p;
-    // --to alone: everything before it, not only the last hour (date_nanos starts at the epoch).
-    if (s.from.empty()) s.from = "1970-01-01T00:00:00.000000Z";
+    // --to without --from or --since: everything before it, not only the last hour (date_nanos starts at
+    // the epoch). With --since, the window is the last <since> as usual, cut at --to.
+    if (s.from.empty() && since_opt->count() == 0) s.from = "1970-01-01T00:00:00.000000Z";
   }
   if (!around.empty()) {
     auto p = parse_time_point(around, "--around", zone);

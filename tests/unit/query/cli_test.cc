@@ -72,6 +72,12 @@ TEST_CASE("cli: time flags", "[query]") {
   CHECK(to_only.command->search.from == "1970-01-01T00:00:00.000000Z");
   CHECK(to_only.command->search.to == "now-1d");
 
+  auto since_to = parse({"--since", "2h", "--to", "now-1h"});
+  REQUIRE(since_to.command);
+  CHECK(since_to.command->search.from.empty());  // now-<since>, built with the body
+  CHECK(since_to.command->search.since == "2h");
+  CHECK(since_to.command->search.to == "now-1h");
+
   auto around = parse({"--around", "2024-03-05T10:00:00", "--window", "30s", "--utc"});
   REQUIRE(around.command);
   CHECK(around.command->search.from == "2024-03-05T10:00:00.000000Z||-30s");
