@@ -52,6 +52,7 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
   bool utc = false;
 
   std::string context_by = "host,service";
+  std::string cursor;
   int64_t context = -1;
   CLI::App app{"logpipe-query: search logs by host, service, level, trace, fields, time and text", name};
   if (cmd.kind == Kind::kHist) {
@@ -111,6 +112,7 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     app.add_option("-n,--limit", s.limit, "newest N events, printed oldest first; 0 = all")->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     app.add_flag("--oldest-first", s.oldest_first, "take the oldest N events of the window instead of the newest");
+    app.add_option("--cursor", cursor, "continue a search cut by -n: the cursor it printed on stderr");
     app.add_option("-A,--after-context", cmd.context_after, "also print N events after each hit (same host and service)")
         ->check(CLI::NonNegativeNumber);
     app.add_option("-B,--before-context", cmd.context_before, "also print N events before each hit")->check(CLI::NonNegativeNumber);
@@ -204,6 +206,10 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     s.to = shift_time_point(*p, '+', window);
   }
   if (cmd.follow && (!to.empty() || !around.empty())) return fail("-f/--follow cannot end: drop --to and --around");
+  if (!cursor.empty()) {
+    if (auto applied = apply_cursor(cursor, s); !applied) return fail(applied.message());
+    if (cmd.follow) return fail("-f/--follow cannot be combined with --cursor");
+  }
   if (context >= 0) cmd.context_before = cmd.context_after = context;
   if (cmd.follow && (cmd.context_before > 0 || cmd.context_after > 0)) return fail("-f/--follow cannot be combined with -A/-B/-C");
   cmd.context_same_host = context_by.find("host") != std::string::npos;

@@ -73,6 +73,7 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
     read_shards(*resp, stats);
     for (const auto& h : *hits) emit(h);
     stats.events = static_cast<int64_t>(hits->size());
+    if (!hits->empty()) stats.last_sort = asc ? hits->back().sort : hits->front().sort;
     return stats;
   }
 
@@ -136,6 +137,7 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
     (void)client_.send({"DELETE", "/_pit", close, "application/json"});  // best effort: it expires anyway
   }
   if (!failure.ok()) return Error(failure.message());
+  stats.last_sort = page.search_after;
   if (!asc) {
     std::reverse(held.begin(), held.end());
     for (const auto& h : held) emit(h);

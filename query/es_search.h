@@ -23,6 +23,7 @@ struct SearchStats {
   int64_t events = 0;
   int64_t shards = -1;      // shards searched (0 = the index pattern matched nothing); -1 unknown
   bool used_pit = false;
+  std::string last_sort;    // sort values of the last event read (in reading order), for the cursor
   std::string warning;      // something the user should know (e.g. PIT fallback)
 };
 

@@ -18,7 +18,13 @@ void report_stats(const Command& c, const SearchStats& stats, std::ostream& err)
   if (c.quiet) return;
   if (!stats.warning.empty()) err << "logpipe-query: " << stats.warning << "\n";
   if (stats.shards == 0) err << "logpipe-query: no index matches '" << c.index << "'\n";
-  err << stats.events << " event(s)\n";
+  err << stats.events << " event(s)";
+  // Cut by -n: say how to continue.
+  if (c.search.limit > 0 && stats.events == c.search.limit && !stats.last_sort.empty()) {
+    const std::string cursor = make_cursor(ascending(c.search), stats.last_sort);
+    if (!cursor.empty()) err << "; continue with --cursor " << cursor;
+  }
+  err << "\n";
 }
 
 int64_t ingested_micros(const Hit& h) {

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/json/json_writer.h"
 
@@ -99,7 +100,13 @@ Result<std::string> build_search_body(const SearchOptions& o, const Page& page) 
     w.begin_object().key("_shard_doc").begin_object().kv("order", order).end_object().end_object();
   w.end_array();
   if (!page.pit_id.empty()) w.key("pit").begin_object().kv("id", page.pit_id).kv("keep_alive", "2m").end_object();
-  if (!page.search_after.empty()) w.key("search_after").raw(page.search_after);
+  if (!page.search_after.empty()) {
+    w.key("search_after").raw(page.search_after);
+  } else if (!o.resume_after.empty()) {
+    // Under a PIT the sort has _shard_doc too: the extreme value skips every event tied with the cursor.
+    const char* skip_ties = ascending(o) ? ",9223372036854775807" : ",-1";
+    w.key("search_after").raw("[" + o.resume_after + (page.pit_id.empty() ? "" : skip_ties) + "]");
+  }
   write_query(w, o, "@timestamp", from, o.to);
   w.end_object();
   return body;
@@ -118,6 +125,31 @@ std::string build_follow_body(const SearchOptions& o, const std::string& ingeste
   write_query(w, o, "event.ingested", ingested_from, "");
   w.end_object();
   return body;
+}
+
+std::string make_cursor(bool asc, const std::string& sort_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array sort;
+  int64_t ts = 0, offset = 0;
+  if (parser.parse(sort_json).get(sort) != simdjson::SUCCESS || sort.size() < 2 || sort.at(0).get(ts) != simdjson::SUCCESS ||
+      sort.at(1).get(offset) != simdjson::SUCCESS)
+    return "";
+  return std::string(asc ? "a" : "d") + std::to_string(ts) + "_" + std::to_string(offset);
+}
+
+Status apply_cursor(const std::string& cursor, SearchOptions& o) {
+  const Error bad("bad --cursor '" + cursor + "': use the value printed after a search cut by -n");
+  const size_t sep = cursor.find('_');
+  if (cursor.size() < 4 || (cursor[0] != 'a' && cursor[0] != 'd') || sep == std::string::npos) return bad;
+  int64_t ts = 0, offset = 0;
+  const char* end = cursor.data() + cursor.size();
+  auto r1 = std::from_chars(cursor.data() + 1, cursor.data() + sep, ts);
+  auto r2 = std::from_chars(cursor.data() + sep + 1, end, offset);
+  if (r1.ec != std::errc() || r1.ptr != cursor.data() + sep || r2.ec != std::errc() || r2.ptr != end) return bad;
+  if (cursor[0] == 'a') o.oldest_first = true;
+  if (cursor[0] == 'd' && ascending(o)) return Error("--cursor '" + cursor + "' continues a newest-first search: drop --oldest-first, --trace and -n 0");
+  o.resume_after = std::to_string(ts) + "," + std::to_string(offset);
+  return Status::Ok();
 }
 
 Result<std::vector<Hit>> parse_hits_in_order(const std::string& body) {

@@ -28,7 +28,15 @@ struct SearchOptions {
   std::string query_string;           // raw Lucene query_string (escape hatch)
   int64_t limit = 100;                // 0 = all (paged)
   bool oldest_first = false;          // take the oldest `limit` events of the window instead of the newest
+  std::string resume_after;           // from --cursor: "<@timestamp sort value>,<log.offset sort value>";
+                                      // continue strictly after that position in the reading direction
 };
+
+// The cursor printed after a search cut by -n: 'a' (oldest first) or 'd' (newest first), then the
+// @timestamp and log.offset sort values of the last event read, e.g. "a1709633472000000000_300".
+std::string make_cursor(bool ascending, const std::string& sort_json);
+// Applies a cursor to `o`: sets resume_after and the reading direction. Errors name the bad cursor.
+Status apply_cursor(const std::string& cursor, SearchOptions& o);
 
 // True when the search walks the window from its start (ascending): --oldest-first, --trace, or -n 0.
 bool ascending(const SearchOptions& o);

@@ -98,3 +98,42 @@ TEST_CASE("DSL golden: follow polls by ingestion time", "[query]") {
         R"("query":{"bool":{"filter":[{"terms":{"service.name":["api"]}},)"
         R"({"range":{"event.ingested":{"gte":"2024-03-05T10:00:00.000Z"}}}]}}})");
 }
+
+TEST_CASE("DSL golden: a cursor resumes after its position, skipping ties under a point in time", "[query]") {
+  SearchOptions o;
+  o.limit = 3;
+  REQUIRE(logpipe::query::apply_cursor("a1709633472000000000_300", o).ok());
+  CHECK(o.oldest_first);
+  CHECK(body(o) == R"({"size":3,)" + kAscSort + R"("search_after":[1709633472000000000,300],)"
+                       R"("query":{"bool":{"filter":[{"range":{"@timestamp":{"gte":"now-1h"}}}]}}})");
+  CHECK(body(o, Page{"P", "", 1000}) ==
+        R"({"size":1000,"sort":[{"@timestamp":{"order":"asc"}},{"log.offset":{"order":"asc","unmapped_type":"long"}},)"
+        R"({"_shard_doc":{"order":"asc"}}],"pit":{"id":"P","keep_alive":"2m"},)"
+        R"("search_after":[1709633472000000000,300,9223372036854775807],)"
+        R"("query":{"bool":{"filter":[{"range":{"@timestamp":{"gte":"now-1h"}}}]}}})");
+  // A later page's own position wins over the cursor.
+  CHECK(body(o, Page{"P", "[5,6,7]", 1000}).find(R"("search_after":[5,6,7])") != std::string::npos);
+
+  SearchOptions d;
+  REQUIRE(logpipe::query::apply_cursor("d1709633472000000000_-9223372036854775808", d).ok());
+  CHECK_FALSE(d.oldest_first);
+  CHECK(body(d).find(R"("search_after":[1709633472000000000,-9223372036854775808],)") != std::string::npos);
+  CHECK(body(d, Page{"P", "", 10}).find(R"("search_after":[1709633472000000000,-9223372036854775808,-1],)") != std::string::npos);
+}
+
+TEST_CASE("cursor: made from sort values, bad ones rejected", "[query]") {
+  using logpipe::query::apply_cursor;
+  using logpipe::query::make_cursor;
+  CHECK(make_cursor(true, "[1709633472000000000,300]") == "a1709633472000000000_300");
+  CHECK(make_cursor(false, "[1709633472000000000,-9223372036854775808,12]") == "d1709633472000000000_-9223372036854775808");
+  CHECK(make_cursor(true, "[1]").empty());
+  CHECK(make_cursor(true, "").empty());
+  const std::string bad = GENERATE(as<std::string>{}, "", "a", "a1", "a1_", "x1_2", "a1_2x", "a_2", "a1.5_2", "d1_2 ");
+  SearchOptions o;
+  INFO(bad);
+  CHECK_FALSE(apply_cursor(bad, o).ok());
+  SearchOptions all;
+  all.limit = 0;
+  CHECK_FALSE(apply_cursor("d1_2", all).ok());  // -n 0 reads oldest first
+  CHECK(apply_cursor("a1_2", all).ok());
+}
