@@ -172,7 +172,22 @@ int run_follow(const Command& c, http::Client& client, const Clock& clock, const
   Printer printer(c.render);
   // id -> event.ingested (micros) of what was printed within the overlap window.
   std::unordered_map<std::string, int64_t> seen;
-  int64_t watermark = clock.wall_micros();  // newest event.ingested printed (or the start)
+  // The newest event.ingested printed so far. It starts at the cluster's newest ingestion time rather than
+  // this machine's clock, so a clock ahead of the indexer's cannot make new events look old.
+  int64_t watermark = clock.wall_micros();
+  {
+    auto newest = searcher.post("_search", R"({"size":0,"aggs":{"newest":{"max":{"field":"event.ingested"}}}})");
+    if (!newest) {
+      err << "logpipe-query: " << newest.error().message() << " (" << c.url << ")\n";
+      return 2;
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    double millis = 0;
+    if (parser.parse(*newest).get(doc) == simdjson::SUCCESS &&
+        doc.at_pointer("/aggregations/newest/value").get(millis) == simdjson::SUCCESS)
+      watermark = static_cast<int64_t>(millis) * 1000;
+  }
   int64_t printed = 0;
   auto print = [&](const Hit& h) {
     const int64_t ingested = ingested_micros(h);

@@ -19,7 +19,7 @@ int run_search(const Command& command, http::Client& client, std::ostream& out, 
 // hist, top and errors (command.kind).
 int run_aggregation(const Command& command, http::Client& client, std::ostream& out, std::ostream& err);
 
-// Follow mode: the backlog as run_search prints it, then polls every `follow_interval_seconds` for events
+// Follow mode: the cluster's newest event.ingested, the backlog as run_search prints it, then polls every `follow_interval_seconds` for events
 // ingested since (by event.ingested), re-reading a trailing overlap window so events that became
 // searchable late (refresh interval, slow bulk) are still seen, and skipping ids already printed. The
 // memory of printed ids covers only the overlap window, so it stays bounded. Transport and HTTP errors are
