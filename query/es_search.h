@@ -1,0 +1,50 @@
+#pragma once
+// Runs searches against Elasticsearch through an http::Client: one request for up to 10,000 events, else
+// deep paging with search_after under a point in time (PIT) so each event comes back exactly once even
+// while new events are indexed. If the cluster refuses to open a PIT (e.g. OpenSearch's different API), it
+// falls back to search_after without one and says so on stderr: then events sharing the same @timestamp and
+// log.offset across a page boundary could be skipped or repeated.
+// Threading: not thread-safe (uses the client's single connection). Lifetime: borrows the client.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/http/http_client.h"
+#include "common/result.h"
+#include "query/search_request.h"
+
+namespace logpipe::query {
+
+// One line for an HTTP error answer: "HTTP 404: index_not_found_exception: no such index [x]".
+std::string describe_http_error(int status, const std::string& body);
+
+struct SearchStats {
+  int64_t events = 0;
+  int64_t shards = -1;      // shards searched (0 = the index pattern matched nothing); -1 unknown
+  bool used_pit = false;
+  std::string last_sort;    // sort values of the last event read (in reading order), for the cursor
+  std::string warning;      // something the user should know (e.g. PIT fallback)
+};
+
+class Searcher {
+ public:
+  Searcher(http::Client& client, std::string index) : client_(client), index_(std::move(index)) {}
+
+  // Calls `emit` with hits in print order (oldest first), page by page.
+  Result<SearchStats> search(const SearchOptions& options, const std::function<void(const Hit&)>& emit);
+
+  // POST <index>/<endpoint> with a JSON body; non-200 answers are errors (described), the body otherwise.
+  Result<std::string> post(const std::string& endpoint, const std::string& body);
+
+  static constexpr int64_t kMaxWindow = 10000;  // index.max_result_window default
+  int64_t page_size = 1000;
+
+ private:
+  Result<std::string> send(const std::string& method, const std::string& target, const std::string& body);
+
+  http::Client& client_;
+  std::string index_;
+};
+
+}  // namespace logpipe::query
