@@ -29,6 +29,12 @@ void declare(config::Reader& r, IndexerConfig& c) {
     c.retry_max_backoff = b.duration("retry_max_backoff", "30s", "longest wait between retries (jittered, doubling)");
     b.finish();
   }
+  {
+    auto p = r.section("parsing", "how lines become ECS fields");
+    c.parsing_rules_file = p.string("rules_file", "",
+                                    "text parsing rules (format: schemas/parsing-rules.yaml); empty: the built-in rules");
+    p.finish();
+  }
 }
 
 Result<IndexerConfig> load_config(const std::string& file) {
@@ -43,6 +49,14 @@ Result<IndexerConfig> load_config(const std::string& file) {
   config::Reader r(node, "", ctx);
   declare(r, c);
   r.finish();
+  if (ctx.errors.empty() && !c.parsing_rules_file.empty()) {
+    auto rules = TextRules::load_file(c.parsing_rules_file);
+    if (rules) {
+      c.parsing_rules = *rules;
+    } else {
+      ctx.errors.push_back("parsing.rules_file: " + rules.error().message());
+    }
+  }
   if (!ctx.errors.empty()) {
     std::string all;
     for (const auto& e : ctx.errors) all += (all.empty() ? "" : "\n") + file + ": " + e;
