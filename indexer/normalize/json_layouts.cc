@@ -147,8 +147,9 @@ void map_member(std::string_view k, element v, Event& ev, int depth) {
     case Key::kTags: {
       simdjson::dom::array a;
       if (v.get(a) != simdjson::SUCCESS) return extra(ev, k, v);
+      // The line's own tags take at most half the room, so the problem tags added later always fit.
       for (element t : a)
-        if (as_string(t, s) && !s.empty()) ev.tag(s);
+        if (as_string(t, s) && !s.empty() && ev.tag_count < kMaxTags / 2) ev.tag(s);
       return;
     }
     case Key::kDrop:

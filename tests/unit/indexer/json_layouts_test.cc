@@ -179,6 +179,14 @@ TEST_CASE("json: unknown members are bounded and never duplicated", "[indexer][j
   CHECK(d.tags() == std::vector<std::string>{"_fields_truncated"});
 }
 
+TEST_CASE("json: the line's tags cannot crowd out problem tags", "[indexer][json]") {
+  Doc d(build_source(R"j({"message":"m","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]})j", "json"));
+  const auto tags = d.tags();
+  REQUIRE(tags.size() == 9);
+  CHECK(tags.front() == "a");
+  CHECK(tags.back() == "_no_timestamp");
+}
+
 TEST_CASE("json: timestamps as epoch numbers and strings", "[indexer][json]") {
   CHECK(Doc(build_source(R"j({"message":"m","@timestamp":1700000000123})j", "json")).str("/@timestamp") ==
         "2023-11-14T22:13:20.123000Z");
