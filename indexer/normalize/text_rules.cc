@@ -71,6 +71,7 @@ Result<std::shared_ptr<const TextRules>> TextRules::parse(std::string_view yaml,
       const std::string pattern = node["pattern"].as<std::string>();
       RE2::Options opts;
       opts.set_log_errors(false);
+      opts.set_encoding(RE2::Options::EncodingLatin1);  // bytes: invalid UTF-8 must not prevent a match
       rule.regex = std::make_unique<RE2>(pattern, opts);
       if (!rule.regex->ok()) {
         err(at, "pattern: " + rule.regex->error());
@@ -115,6 +116,7 @@ Result<std::shared_ptr<const TextRules>> TextRules::parse(std::string_view yaml,
   }
   RE2::Options opts;
   opts.set_log_errors(false);
+  opts.set_encoding(RE2::Options::EncodingLatin1);
   auto set = std::make_unique<RE2::Set>(opts, RE2::ANCHOR_BOTH);
   bool set_ok = true;
   for (const auto& r : out->rules_) set_ok = set_ok && set->Add(r.regex->pattern(), nullptr) >= 0;

@@ -177,3 +177,16 @@ TEST_CASE("samples: nginx access and error logs", "[indexer][samples]") {
   CHECK(e.num("/process/pid") == 2178);
   CHECK_THAT(e.str("/message"), Catch::StartsWith("*5 open() \"/usr/share/nginx/html/favicon.ico\" failed"));
 }
+
+TEST_CASE("samples: invalid UTF-8 inside a message does not stop the rule from matching", "[indexer][samples]") {
+  Doc d(build_source("[2026-11-23 16:52:13,272] INFO bad \xFF\xFE bytes (kafka.network.SocketServer)", "plain"));
+  CHECK(d.str("/log/logger") == "kafka.network.SocketServer");
+  CHECK(d.str("/message") == "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+  CHECK(d.tags() == std::vector<std::string>{"_invalid_utf8"});
+}
+
+TEST_CASE("samples: an RFC 5424 message with a UTF-8 BOM", "[indexer][samples]") {
+  Doc d(build_source("<12>1 2026-11-23T16:55:37.595824+00:00 vm myapp - - - \xEF\xBB\xBF" "d\xC3\xA9j\xC3\xA0 vu", "plain"));
+  CHECK(d.str("/message") == "d\xC3\xA9j\xC3\xA0 vu");
+  CHECK(d.tags().empty());
+}
