@@ -16,6 +16,7 @@ class Material {
  public:
   void add(std::string_view s) {
     const size_t n = std::min(s.size(), sizeof buf_ - size_);
+    if (n == 0) return;  // an empty view may have a null data(): memcpy must not see it
     std::memcpy(buf_ + size_, s.data(), n);
     size_ += n;
   }
