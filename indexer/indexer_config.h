@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/config/config_reader.h"
 #include "common/result.h"
+#include "indexer/normalize/text_rules.h"
 
 namespace logpipe::indexer {
 
@@ -25,6 +27,9 @@ struct IndexerConfig {
   std::chrono::milliseconds batch_max_wait{500};
   std::chrono::milliseconds retry_initial_backoff{200};
   std::chrono::milliseconds retry_max_backoff{30000};
+  std::string parsing_rules_file;  // empty: the built-in schemas/parsing-rules.yaml
+  // Compiled by load_config from parsing_rules_file (null: built-in rules).
+  std::shared_ptr<const TextRules> parsing_rules;
 };
 
 void declare(config::Reader& r, IndexerConfig& c);

@@ -27,7 +27,7 @@ Pipeline::Pipeline(IndexerConfig config, kafka::Consumer& consumer, Elasticsearc
       clock_(clock),
       sleep_(std::move(sleeper)),
       stop_(stop),
-      builder_(BuildOptions{config_.index_prefix}),
+      builder_(BuildOptions{config_.index_prefix, config_.parsing_rules}),
       consumed_(m.counter("logpipe_indexer_records_consumed_total", "records read from Kafka")),
       indexed_(m.counter("logpipe_indexer_documents_indexed_total", "documents Elasticsearch stored (201)")),
       duplicates_(m.counter("logpipe_indexer_duplicates_absorbed_total", "replayed documents already stored (409)")),

@@ -2,12 +2,15 @@
 
 #include <xxhash.h>
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
-#include <vector>
 
 #include "common/json/json_writer.h"
 #include "common/time_util.h"
+#include "indexer/normalize/json_layouts.h"
+#include "indexer/normalize/level.h"
+#include "indexer/normalize/stack_trace.h"
 
 namespace logpipe::indexer {
 namespace {
@@ -19,31 +22,59 @@ std::string hash_id(const std::string& material) {
   return buf;
 }
 
-// Fields the JSON path lifts out of a logback/Logstash-encoder line.
-struct JsonFields {
-  std::string_view message, timestamp, level, logger, thread, stack_trace, trace_id, span_id;
-  bool ok = false;
-};
+std::optional<int64_t> to_int(std::string_view s) {
+  int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
-JsonFields read_json(simdjson::dom::parser& parser, const std::string& line) {
-  JsonFields f;
-  simdjson::dom::element doc;
-  if (parser.parse(line).get(doc) != simdjson::SUCCESS || !doc.is_object()) return f;
-  f.ok = true;
-  auto get = [&](const char* k, std::string_view& out) {
-    if (doc[k].get(out) != simdjson::SUCCESS) out = {};  // absent or not a string
-  };
-  get("message", f.message);
-  get("@timestamp", f.timestamp);
-  get("level", f.level);
-  get("logger_name", f.logger);
-  get("thread_name", f.thread);
-  get("stack_trace", f.stack_trace);
-  get("trace_id", f.trace_id);
-  get("span_id", f.span_id);
-  if (f.trace_id.empty()) get("traceId", f.trace_id);
-  if (f.span_id.empty()) get("spanId", f.span_id);
-  return f;
+void write_element(json::Writer& w, simdjson::dom::element e) {
+  std::string_view str;
+  int64_t i64;
+  uint64_t u64;
+  double dbl;
+  bool b;
+  simdjson::dom::array arr;
+  simdjson::dom::object obj;
+  if (e.get(str) == simdjson::SUCCESS) {
+    w.string(str);
+  } else if (e.get(i64) == simdjson::SUCCESS) {
+    w.number(i64);
+  } else if (e.get(u64) == simdjson::SUCCESS) {
+    w.number(u64);
+  } else if (e.get(dbl) == simdjson::SUCCESS) {
+    w.number(dbl);
+  } else if (e.get(b) == simdjson::SUCCESS) {
+    w.boolean(b);
+  } else if (e.get(arr) == simdjson::SUCCESS) {
+    w.begin_array();
+    for (simdjson::dom::element x : arr) write_element(w, x);
+    w.end_array();
+  } else if (e.get(obj) == simdjson::SUCCESS) {
+    w.begin_object();
+    for (const auto field : obj) {
+      w.key(field.key);
+      write_element(w, field.value);
+    }
+    w.end_object();
+  } else {
+    w.null();
+  }
+}
+
+// Writes `"name": value` for a keyword/text field when set.
+void opt(json::Writer& w, std::string_view name, std::string_view v) {
+  if (!v.empty()) w.kv(name, v);
+}
+void opt_long(json::Writer& w, std::string_view name, std::string_view v) {
+  if (auto n = to_int(v)) w.kv(name, *n);
+}
+
+bool any(const Event& ev, std::initializer_list<Field> fields) {
+  for (Field f : fields)
+    if (!ev[f].empty()) return true;
+  return false;
 }
 
 }  // namespace
@@ -58,62 +89,247 @@ std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& re
   return hash_id(material);
 }
 
+EventBuilder::EventBuilder(BuildOptions options) : options_(std::move(options)) {
+  if (!options_.rules) options_.rules = TextRules::builtin();
+  ev_.extras.reserve(kMaxExtraFields);
+}
+
+bool EventBuilder::parse_json(std::string_view line, simdjson::dom::parser& parser, int depth) {
+  simdjson::dom::object object;
+  if (parser.parse(line.data(), line.size()).get(object) != simdjson::SUCCESS) return false;
+  std::string_view inner, time, stream;
+  if (depth == 0 && docker_wrapper(object, inner, time, stream)) {
+    wrapper_time_ = time;
+    if (!inner.empty() && inner.front() == '{' && parse_json(inner, inner_parser_, depth + 1)) return true;
+    if (!parse_text(inner)) ev_[Field::kMessage] = inner;
+    return true;
+  }
+  map_json_object(object, ev_);
+  return true;
+}
+
+bool EventBuilder::parse_cri(std::string_view line) {
+  // 2016-10-06T00:17:09.669794202Z stdout F the line
+  const size_t a = line.find(' ');
+  const size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+  if (b == std::string_view::npos || b + 2 > line.size() || (line[b + 1] != 'F' && line[b + 1] != 'P') ||
+      (b + 2 < line.size() && line[b + 2] != ' '))
+    return false;
+  wrapper_time_ = line.substr(0, a);
+  if (line[b + 1] == 'P') ev_.tag("_partial_line");
+  const std::string_view inner = b + 3 <= line.size() ? line.substr(b + 3) : std::string_view();
+  if (!inner.empty() && inner.front() == '{' && parse_json(inner, inner_parser_, 1)) return true;
+  if (!parse_text(inner)) ev_[Field::kMessage] = inner;
+  return true;
+}
+
+bool EventBuilder::parse_text(std::string_view text) {
+  const size_t nl = text.find('\n');
+  const std::string_view head = text.substr(0, nl);
+  const std::string_view tail = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  const TextRule* rule = options_.rules->match(head, ev_, scratch_);
+  if (!rule) {
+    ev_[Field::kMessage] = text;
+    if (!foreign_) ev_.tag("_no_rule_matched");
+    return false;
+  }
+  if (!tail.empty()) {
+    // A joined multi-line event: a stack trace becomes error.*, anything else stays in the message.
+    ErrorInfo e = extract_error(text);
+    if (e.found) {
+      ev_.set(Field::kErrorType, e.type);
+      ev_.set(Field::kErrorMessage, e.message);
+      ev_.set(Field::kStackTrace, e.stack_trace.data() < tail.data() ? tail : e.stack_trace);
+      fingerprint_ = e.fingerprint;
+    } else {
+      const std::string_view msg = ev_[Field::kMessage];
+      const char* start = msg.empty() ? head.data() : msg.data();
+      ev_[Field::kMessage] = std::string_view(start, static_cast<size_t>(text.data() + text.size() - start));
+    }
+  }
+  return true;
+}
+
+void EventBuilder::extract_error_fields() {
+  if (fingerprint_[0] != '\0') return;
+  const std::string_view st = ev_[Field::kStackTrace];
+  if (!st.empty()) {
+    if (ev_[Field::kErrorType].empty()) {
+      ErrorInfo e = extract_error(st);
+      if (e.found) {
+        ev_.set(Field::kErrorType, e.type);
+        ev_.set(Field::kErrorMessage, e.message);
+        fingerprint_ = e.fingerprint;
+      }
+      return;
+    }
+    if (!fingerprint_trace(ev_[Field::kErrorType], st, fingerprint_)) fingerprint_[0] = '\0';
+    return;
+  }
+  const std::string_view msg = ev_[Field::kMessage];
+  if (msg.find('\n') == std::string_view::npos) return;
+  ErrorInfo e = extract_error(msg);
+  if (!e.found) return;
+  ev_.set(Field::kErrorType, e.type);
+  ev_.set(Field::kErrorMessage, e.message);
+  ev_.set(Field::kStackTrace, e.stack_trace);
+  fingerprint_ = e.fingerprint;
+}
+
 Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros) {
-  std::vector<std::string> tags;
+  ev_.reset();
+  wrapper_time_ = {};
+  fingerprint_[0] = '\0';
   auto meta_r = kafka::decode_headers(record.headers);
   kafka::RecordMeta meta;
   if (meta_r) {
     meta = std::move(*meta_r);
   } else {
-    tags.emplace_back("_bad_record_headers");
+    ev_.tag("_bad_record_headers");
   }
-  if (meta.version == 0) tags.emplace_back("_no_logpipe_headers");
+  if (meta.version == 0) ev_.tag("_no_logpipe_headers");
+  for (const auto& t : meta.tags) ev_.tag(t);  // problems the shipper met (_truncated, _container_unparsed)
+  // A container input the shipper unwrapped: the runtime's time is the fallback before the read time.
+  if (!meta.runtime_time.empty()) wrapper_time_ = meta.runtime_time;
+  foreign_ = meta.version == 0;  // its own tag says it all; no _no_rule_matched on top
+  const std::string_view value = record.value;
+  const int64_t reference = meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
 
-  JsonFields jf;
-  if (meta.format == "json") {
-    jf = read_json(parser_, record.value);
-    if (!jf.ok) tags.emplace_back("_jsonparsefailure");
+  bool structured = false;
+  if (meta.format == "json" || meta.format == "docker") {
+    structured = parse_json(value, parser_, 0);
+    if (!structured) ev_.tag("_jsonparsefailure");
+  } else if (meta.format == "cri") {
+    structured = parse_cri(value);
+    if (!structured) ev_.tag("_criparsefailure");
+  } else {
+    structured = parse_text(value);
   }
+  if (ev_[Field::kMessage].empty()) ev_[Field::kMessage] = value;
+  extract_error_fields();
 
-  // @timestamp: from the line if it has a valid one, else the shipper's read time, else Kafka's timestamp.
-  std::optional<int64_t> parsed_ts;
-  if (!jf.timestamp.empty()) {
-    parsed_ts = parse_rfc3339_micros(jf.timestamp);
-    if (!parsed_ts) tags.emplace_back("_timestampparsefailure");
+  // @timestamp: the line's, else the wrapper's, else the shipper's read time (else Kafka's timestamp).
+  std::optional<int64_t> ts;
+  bool ts_failed = ev_.timestamp_number_bad;
+  if (ev_.timestamp_number) {
+    ts = ev_.timestamp_number;
+  } else if (const std::string_view t = ev_[Field::kTimestamp]; !t.empty()) {
+    ts = parse_timestamp(t, ev_.timestamp_format, reference);
+    ts_failed = !ts;
   }
-  const int64_t ts = parsed_ts ? *parsed_ts : meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
+  if (ts_failed) ev_.tag("_timestampparsefailure");
+  if (!ts && !wrapper_time_.empty()) ts = parse_timestamp(wrapper_time_, TimestampFormat::kIso8601, reference);
+  if (!ts && !ts_failed && structured) ev_.tag("_no_timestamp");
+  const int64_t when = ts ? *ts : reference;
+
+  // log.level: canonical name, else the written one lowercased.
+  std::string_view level;
+  if (const std::string_view written = ev_[Field::kLevel]; !written.empty()) {
+    if (auto c = canonical_level(written)) {
+      level = *c;
+    } else {
+      const size_t n = std::min(written.size(), level_lower_.size());
+      for (size_t i = 0; i < n; ++i) {
+        const char c2 = written[i];
+        level_lower_[i] = c2 >= 'A' && c2 <= 'Z' ? static_cast<char>(c2 - 'A' + 'a') : c2;
+      }
+      level = std::string_view(level_lower_.data(), n);
+    }
+  } else if (ev_.level_number >= 0) {
+    if (auto c = canonical_level(ev_.level_number)) level = *c;
+  } else if (auto pri = to_int(ev_[Field::kSyslogPriority]); pri && *pri >= 0 && *pri < 192) {
+    level = *canonical_level(*pri % 8);
+  }
 
   Document d;
   d.id = document_id(meta, record);
-  d.index = options_.index_prefix + format_day(ts, '.');
+  d.index = options_.index_prefix + format_day(when, '.');
   d.source.reserve(record.value.size() + 384);
   json::Writer w(d.source);
   w.begin_object();
-  w.kv("@timestamp", format_rfc3339_micros(ts));
-  w.kv("message", jf.ok && !jf.message.empty() ? jf.message : std::string_view(record.value));
+  w.kv("@timestamp", format_rfc3339_micros(when));
+  w.kv("message", ev_[Field::kMessage]);
   if (!meta.host.empty()) w.key("host").begin_object().kv("name", meta.host).end_object();
   if (!meta.service.empty()) w.key("service").begin_object().kv("name", meta.service).end_object();
   w.key("log").begin_object();
-  if (!jf.level.empty()) w.kv("level", jf.level);
-  if (!jf.logger.empty()) w.kv("logger", jf.logger);
+  opt(w, "level", level);
+  opt(w, "logger", ev_[Field::kLogger]);
   if (!meta.path.empty()) w.key("file").begin_object().kv("path", meta.path).end_object();
   if (meta.offset >= 0) w.kv("offset", meta.offset);
+  if (any(ev_, {Field::kSyslogHostname, Field::kSyslogAppname, Field::kSyslogProcid, Field::kSyslogMsgid,
+                Field::kSyslogPriority})) {
+    w.key("syslog").begin_object();
+    opt(w, "hostname", ev_[Field::kSyslogHostname]);
+    opt(w, "appname", ev_[Field::kSyslogAppname]);
+    opt(w, "procid", ev_[Field::kSyslogProcid]);
+    opt(w, "msgid", ev_[Field::kSyslogMsgid]);
+    opt_long(w, "priority", ev_[Field::kSyslogPriority]);
+    w.end_object();
+  }
   w.end_object();
-  if (!jf.thread.empty()) w.key("process").begin_object().key("thread").begin_object().kv("name", jf.thread).end_object().end_object();
-  if (!jf.stack_trace.empty()) w.key("error").begin_object().kv("stack_trace", jf.stack_trace).end_object();
-  if (!jf.trace_id.empty()) w.key("trace").begin_object().kv("id", jf.trace_id).end_object();
-  if (!jf.span_id.empty()) w.key("span").begin_object().kv("id", jf.span_id).end_object();
+  if (any(ev_, {Field::kPid, Field::kProcessName, Field::kThread})) {
+    w.key("process").begin_object();
+    opt_long(w, "pid", ev_[Field::kPid]);
+    opt(w, "name", ev_[Field::kProcessName]);
+    if (!ev_[Field::kThread].empty()) w.key("thread").begin_object().kv("name", ev_[Field::kThread]).end_object();
+    w.end_object();
+  }
+  if (any(ev_, {Field::kErrorType, Field::kErrorMessage, Field::kStackTrace})) {
+    w.key("error").begin_object();
+    opt(w, "type", ev_[Field::kErrorType]);
+    opt(w, "message", ev_[Field::kErrorMessage]);
+    opt(w, "stack_trace", ev_[Field::kStackTrace]);
+    if (fingerprint_[0] != '\0') w.kv("fingerprint", std::string_view(fingerprint_.data(), 16));
+    w.end_object();
+  }
+  if (!ev_[Field::kTraceId].empty()) w.key("trace").begin_object().kv("id", ev_[Field::kTraceId]).end_object();
+  if (!ev_[Field::kSpanId].empty()) w.key("span").begin_object().kv("id", ev_[Field::kSpanId]).end_object();
+  if (!ev_[Field::kSourceAddress].empty())
+    w.key("source").begin_object().kv("address", ev_[Field::kSourceAddress]).end_object();
+  if (!ev_[Field::kUserName].empty()) w.key("user").begin_object().kv("name", ev_[Field::kUserName]).end_object();
+  if (any(ev_, {Field::kHttpMethod, Field::kHttpVersion, Field::kHttpStatus, Field::kHttpBytes, Field::kReferrer})) {
+    w.key("http").begin_object();
+    opt(w, "version", ev_[Field::kHttpVersion]);
+    if (any(ev_, {Field::kHttpMethod, Field::kReferrer})) {
+      w.key("request").begin_object();
+      opt(w, "method", ev_[Field::kHttpMethod]);
+      opt(w, "referrer", ev_[Field::kReferrer]);
+      w.end_object();
+    }
+    const auto status = to_int(ev_[Field::kHttpStatus]);
+    const auto bytes = to_int(ev_[Field::kHttpBytes]);
+    if (status || bytes) {
+      w.key("response").begin_object();
+      if (status) w.kv("status_code", *status);
+      if (bytes) w.key("body").begin_object().kv("bytes", *bytes).end_object();
+      w.end_object();
+    }
+    w.end_object();
+  }
+  if (!ev_[Field::kUrl].empty()) w.key("url").begin_object().kv("original", ev_[Field::kUrl]).end_object();
+  if (!ev_[Field::kUserAgent].empty())
+    w.key("user_agent").begin_object().kv("original", ev_[Field::kUserAgent]).end_object();
+  if (!meta.stream.empty()) w.kv("stream", meta.stream);  // stdout | stderr, as Filebeat names it
   if (!meta.labels.empty()) {
     w.key("labels").begin_object();
     for (const auto& [k, v] : meta.labels) w.kv(k, v);
     w.end_object();
   }
+  if (!ev_.extras.empty()) {
+    w.key("fields").begin_object();
+    for (const auto& [k, v] : ev_.extras) {
+      w.key(k);
+      write_element(w, v);
+    }
+    w.end_object();
+  }
+  if (ev_.extras_truncated) ev_.tag("_fields_truncated");
   w.key("event").begin_object().kv("ingested", format_rfc3339_micros(ingested_micros)).end_object();
   w.key("kafka").begin_object().kv("topic", record.topic).kv("partition", int64_t{record.partition}).kv("offset", record.offset).end_object();
-  if (w.saw_invalid_utf8()) tags.emplace_back("_invalid_utf8");
-  if (!tags.empty()) {
+  if (w.saw_invalid_utf8()) ev_.tag("_invalid_utf8");
+  if (ev_.tag_count > 0) {
     w.key("tags").begin_array();
-    for (const auto& t : tags) w.string(t);
+    for (size_t i = 0; i < ev_.tag_count; ++i) w.string(ev_.tags[i]);
     w.end_array();
   }
   w.end_object();

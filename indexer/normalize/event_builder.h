@@ -1,17 +1,28 @@
 #pragma once
 // Turns one Kafka record into one Elasticsearch document with ECS field names (schemas/event-schema.md).
-// This is the start of issue 5's normalizer: plain lines become `message`; JSON lines (format=json) are
-// parsed with simdjson for the logback/Logstash encoder's core fields. A JSON line that does not parse is
-// kept whole as `message` with tag `_jsonparsefailure`: nothing is dropped.
-// Threading: one builder per thread (it owns a simdjson parser). No exceptions.
+// By `lp.format`:
+//   json   -> simdjson; the layout is recognized by its keys (json_layouts.h); a Docker json-file
+//             wrapper is unwrapped and its inner line parsed as JSON or text
+//   docker -> the same
+//   cri    -> "<time> <stream> <P|F> <line>" unwrapped, inner line parsed as JSON or text
+//   plain  -> the text rules (text_rules.h, schemas/parsing-rules.yaml) on the first line; the record's
+//             further lines (a joined multi-line event) stay in the message or, if they are a stack
+//             trace, become error.stack_trace
+// Java/Python/Go stack traces give error.type, error.message and error.fingerprint (stack_trace.h).
+// Timestamps from the line, else the wrapper's, else the shipper's read time (tagged). Nothing is
+// dropped: a line that does not parse is kept whole as `message` and tagged.
+// Threading: one builder per thread (it owns simdjson parsers and match scratch). No exceptions.
 
 #include <simdjson.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/kafka/consumer.h"
 #include "common/kafka/record_format.h"
+#include "indexer/normalize/event.h"
+#include "indexer/normalize/text_rules.h"
 
 namespace logpipe::indexer {
 
@@ -23,6 +34,7 @@ struct Document {
 
 struct BuildOptions {
   std::string index_prefix = "logs-";  // daily indices: <prefix>YYYY.MM.DD (UTC, from @timestamp)
+  std::shared_ptr<const TextRules> rules;  // null: the built-in schemas/parsing-rules.yaml
 };
 
 // Deterministic _id: from (host, file identity, byte offset) when the shipper gave them, else from
@@ -32,13 +44,26 @@ std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& re
 
 class EventBuilder {
  public:
-  explicit EventBuilder(BuildOptions options) : options_(std::move(options)) {}
+  explicit EventBuilder(BuildOptions options);
   // `ingested_micros` is the time the indexer handled the record (event.ingested).
   Document build(const kafka::InRecord& record, int64_t ingested_micros);
 
  private:
+  // Each returns true if the line had structure (a JSON object, a matching rule).
+  bool parse_json(std::string_view line, simdjson::dom::parser& parser, int depth);
+  bool parse_text(std::string_view text);
+  bool parse_cri(std::string_view line);
+  void extract_error_fields();
+
   BuildOptions options_;
   simdjson::dom::parser parser_;
+  simdjson::dom::parser inner_parser_;  // for a JSON line inside a Docker/CRI wrapper
+  MatchScratch scratch_;
+  Event ev_;
+  bool foreign_ = false;  // a record without lp.* headers
+  std::string_view wrapper_time_;  // a Docker/CRI wrapper's timestamp: fallback for @timestamp
+  std::array<char, 17> fingerprint_{};
+  std::array<char, 32> level_lower_{};
 };
 
 }  // namespace logpipe::indexer

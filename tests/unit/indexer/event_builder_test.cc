@@ -193,7 +193,8 @@ TEST_CASE("build: a plain line becomes message with metadata fields", "[indexer]
   CHECK(p.num("/kafka/partition") == 3);
   CHECK(p.num("/kafka/offset") == 77);
   CHECK_FALSE(p.has("/log/level"));
-  CHECK_FALSE(p.has("/tags"));
+  // No text rule matches this line (issue 5: kept whole, tagged).
+  CHECK(p.tags() == std::vector<std::string>{"_no_rule_matched"});
 }
 
 TEST_CASE("build: a plain line is kept whole even if it looks like JSON", "[indexer]") {
@@ -222,7 +223,7 @@ TEST_CASE("build: a logback JSON line is mapped to ECS fields", "[indexer]") {
   CHECK(p.str("/@timestamp") == "2024-03-05T09:11:12.345000Z");
   CHECK(d.index == "logs-2024.03.05");
   CHECK(p.str("/message") == "payment failed: \"card\"");
-  CHECK(p.str("/log/level") == "ERROR");
+  CHECK(p.str("/log/level") == "error");  // normalized to lowercase (issue 5)
   CHECK(p.str("/log/logger") == "com.shop.Payment");
   CHECK(p.str("/process/thread/name") == "http-nio-8080-exec-1");
   CHECK(p.str("/error/stack_trace") ==
@@ -251,14 +252,17 @@ TEST_CASE("build: camelCase traceId/spanId are accepted", "[indexer]") {
   CHECK(p.str("/span/id") == "s1");
 }
 
-TEST_CASE("build: JSON fields of the wrong type are ignored", "[indexer]") {
+TEST_CASE("build: JSON fields of the wrong type are not mapped, but kept under fields", "[indexer]") {
   const std::string line = R"({"message":{"nested":true},"level":40000,"logger_name":null,"trace_id":["x"]})";
   Parsed p(build(record(file_meta("json"), line)).source);
   CHECK(p.str("/message") == line);
-  CHECK_FALSE(p.has("/log/level"));
+  CHECK(p.str("/log/level") == "error");  // a numeric level (logback level_value) is understood (issue 5)
   CHECK_FALSE(p.has("/log/logger"));
   CHECK_FALSE(p.has("/trace"));
-  CHECK_FALSE(p.has("/tags"));
+  CHECK(p.has("/fields/message/nested"));  // unknown or mistyped members go to `fields` (issue 5)
+  CHECK(p.has("/fields/trace_id"));
+  CHECK_FALSE(p.has("/fields/logger_name"));  // nulls are dropped
+  CHECK(p.tags() == std::vector<std::string>{"_no_timestamp"});
 }
 
 TEST_CASE("build: JSON line without message or @timestamp keeps the raw line and read time", "[indexer]") {
@@ -266,8 +270,8 @@ TEST_CASE("build: JSON line without message or @timestamp keeps the raw line and
   Parsed p(build(record(file_meta("json"), line)).source);
   CHECK(p.str("/message") == line);
   CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
-  CHECK(p.str("/log/level") == "INFO");
-  CHECK_FALSE(p.has("/tags"));
+  CHECK(p.str("/log/level") == "info");
+  CHECK(p.tags() == std::vector<std::string>{"_no_timestamp"});  // issue 5: the fallback is tagged
 }
 
 TEST_CASE("build: invalid JSON with format=json keeps the raw line and tags _jsonparsefailure", "[indexer]") {
@@ -296,7 +300,7 @@ TEST_CASE("build: invalid UTF-8 in a line still gives valid JSON, tagged _invali
     CHECK_THAT(msg, Catch::StartsWith("bad \xEF\xBF\xBD"));
     CHECK_THAT(msg, Catch::EndsWith("\xEF\xBF\xBD end"));
     CHECK(msg.find('\xFF') == std::string::npos);
-    CHECK(p.tags() == std::vector<std::string>{"_invalid_utf8"});
+    CHECK(p.tags() == std::vector<std::string>{"_no_rule_matched", "_invalid_utf8"});
   }
   SECTION("json: simdjson rejects it, raw line kept with both tags") {
     Parsed p(build(record(file_meta("json"), "{\"message\":\"bad \xFF\"}")).source);
@@ -308,7 +312,7 @@ TEST_CASE("build: invalid UTF-8 in a line still gives valid JSON, tagged _invali
     m.host = "h\xFF";
     Parsed p(build(record(m, "ok")).source);
     CHECK(p.str("/host/name") == "h\xEF\xBF\xBD");
-    CHECK(p.tags() == std::vector<std::string>{"_invalid_utf8"});
+    CHECK(p.tags() == std::vector<std::string>{"_no_rule_matched", "_invalid_utf8"});
   }
 }
 
@@ -350,7 +354,7 @@ TEST_CASE("build: bad lp.* headers are tagged, the line is still indexed", "[ind
     if (k == "lp.offset") v = "not-a-number";
   Parsed p(build(r).source);
   CHECK(p.str("/message") == "line");
-  CHECK(p.tags() == std::vector<std::string>{"_bad_record_headers"});
+  CHECK(p.tags() == std::vector<std::string>{"_bad_record_headers", "_no_rule_matched"});
 }
 
 TEST_CASE("build: one builder handles many records independently", "[indexer]") {
@@ -361,8 +365,8 @@ TEST_CASE("build: one builder handles many records independently", "[indexer]") 
   CHECK(Parsed(bad.source).tags() == std::vector<std::string>{"_jsonparsefailure"});
   Parsed g(good.source);
   CHECK(g.str("/message") == "fine");
-  CHECK(g.str("/log/level") == "INFO");
-  CHECK_FALSE(g.has("/tags"));
+  CHECK(g.str("/log/level") == "info");
+  CHECK(g.tags() == std::vector<std::string>{"_no_timestamp"});
   CHECK_FALSE(Parsed(plain.source).has("/log/level"));
 }
 
@@ -372,4 +376,17 @@ TEST_CASE("a JSON @timestamp of exactly the epoch is used, not replaced by the r
   CHECK(p.str("/@timestamp") == "1970-01-01T00:00:00.000000Z");
   CHECK(doc.index == "logs-1970.01.01");
   CHECK(p.tags().empty());
+}
+
+TEST_CASE("build: shipper tags, container stream and runtime time are used", "[indexer]") {
+  RecordMeta m = file_meta("plain");
+  m.tags = {"_truncated"};
+  m.stream = "stderr";
+  m.runtime_time = "2024-05-14T09:15:03.5Z";
+  auto doc = build(record(m, "no timestamp in this line"));
+  Parsed p(doc.source);
+  CHECK(p.str("/stream") == "stderr");
+  CHECK(p.str("/@timestamp") == "2024-05-14T09:15:03.500000Z");
+  const auto tags = p.tags();
+  CHECK(std::find(tags.begin(), tags.end(), "_truncated") != tags.end());
 }

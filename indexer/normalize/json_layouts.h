@@ -1,0 +1,25 @@
+#pragma once
+// JSON log layouts -> Event, in one pass over the object's members. The layout is recognized by its keys,
+// not configured: logback/Logstash encoder (@timestamp, message, logger_name, thread_name, level,
+// level_value, stack_trace, MDC members at the top level), log4j2 EcsLayout and Elasticsearch's own
+// server JSON (dotted keys: log.level, log.logger, process.thread.name, error.*), log4j
+// JSONEventLayoutV1 (exception{exception_class, exception_message, stacktrace}, mdc{}),
+// GELF 1.1 (short_message, full_message, numeric timestamp and syslog level, _additional fields),
+// python-logstash v0 (@message, @fields{levelname, logger, ...}) and v1 (level, logger_name, stack_trace).
+// Members that are not mapped go to Event::extras (rendered under `fields`), bounded by kMaxExtraFields.
+// Key table: schemas/event-schema.md. Views point into the parser's buffers. No exceptions.
+
+#include <simdjson.h>
+
+#include "indexer/normalize/event.h"
+
+namespace logpipe::indexer {
+
+void map_json_object(simdjson::dom::object object, Event& ev);
+
+// A Docker json-file wrapper ({"log": "...\n", "stream": "stdout", "time": "..."}): true if `object`
+// is one; `inner` is the wrapped line without its trailing newline, `time` the wrapper's timestamp.
+bool docker_wrapper(simdjson::dom::object object, std::string_view& inner, std::string_view& time,
+                    std::string_view& stream);
+
+}  // namespace logpipe::indexer
