@@ -50,3 +50,6 @@ build/query/logpipe-query -H demo-host -s checkout --since 7d
 echo
 echo "\$ logpipe-query -H demo-host -s payments --since 7d"
 build/query/logpipe-query -H demo-host -s payments --since 7d
+echo
+echo "\$ logpipe-query errors -H demo-host --since 7d      # stack traces grouped by error.fingerprint"
+build/query/logpipe-query errors -H demo-host --since 7d
