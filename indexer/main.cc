@@ -77,14 +77,9 @@ int main(int argc, char** argv) {
     const bool ok = pipeline.healthy();
     return http::Health{ok, std::string("{\"elasticsearch\":\"") + (ok ? "ok" : "failing") + "\"}"};
   });
-  if (!cfg->status_listen.empty()) {
-    auto addr = http::parse_listen_address(cfg->status_listen);
-    Status s = addr ? status.start(addr->first, addr->second) : Status(Error("status_listen: " + addr.error().message()));
-    if (!s) {
-      log::error("status endpoint", {{"error", s.message()}});
-      return 2;
-    }
-    log::info("serving /metrics and /health", {{"port", int64_t{status.port()}}});
+  if (auto s = status.start(cfg->status_listen); !s) {
+    log::error("status endpoint", {{"error", s.message()}});
+    return 2;
   }
   if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
   log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});

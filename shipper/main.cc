@@ -70,14 +70,9 @@ int main(int argc, char** argv) {
     const bool up = raw_producer->connected();
     return http::Health{up, std::string("{\"kafka\":\"") + (up ? "connected" : "unreachable") + "\"}"};
   });
-  if (!cfg->status_listen.empty()) {
-    auto addr = http::parse_listen_address(cfg->status_listen);
-    Status s = addr ? status.start(addr->first, addr->second) : Status(Error("status_listen: " + addr.error().message()));
-    if (!s) {
-      log::error("status endpoint", {{"error", s.message()}});
-      return 2;
-    }
-    log::info("serving /metrics and /health", {{"port", int64_t{status.port()}}});
+  if (auto s = status.start(cfg->status_listen); !s) {
+    log::error("status endpoint", {{"error", s.message()}});
+    return 2;
   }
   while (!g_stop) pipeline.run_once();
   log::info("stopping: flushing and checkpointing");

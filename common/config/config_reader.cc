@@ -272,6 +272,16 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view s) {
   return std::chrono::milliseconds(n * it->second);
 }
 
+Status collected_errors(const Context& ctx, const std::string& file) {
+  if (ctx.errors.empty()) return Status::Ok();
+  std::string all;
+  for (const auto& e : ctx.errors) {
+    if (!all.empty()) all += '\n';
+    all += file + ": " + e;
+  }
+  return Error(all);
+}
+
 std::string render_reference(const std::vector<OptionDoc>& docs) {
   std::ostringstream out;
   out << "| key | type | default | description |\n|---|---|---|---|\n";

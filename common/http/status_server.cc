@@ -88,6 +88,15 @@ Status StatusServer::start(const std::string& host, uint16_t port) {
   return Status::Ok();
 }
 
+Status StatusServer::start(const std::string& listen) {
+  if (listen.empty()) return Status::Ok();
+  auto addr = parse_listen_address(listen);
+  if (!addr) return Error("status_listen: " + addr.error().message());
+  if (auto s = start(addr->first, addr->second); !s) return s;
+  log::info("serving /metrics and /health", {{"port", int64_t{port_}}});
+  return Status::Ok();
+}
+
 void StatusServer::stop() {
   if (stopping_.exchange(true)) return;
   beast::error_code ec;

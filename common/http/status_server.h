@@ -34,6 +34,8 @@ class StatusServer {
 
   // Binds host:port (port 0 = any free port) and starts serving.
   Status start(const std::string& host, uint16_t port);
+  // The same from a "host:port" config value; an empty value means "off" and starts nothing.
+  Status start(const std::string& listen);
   void stop();
   uint16_t port() const { return port_; }
 
