@@ -11,6 +11,7 @@
 
 #include "common/kafka/consumer.h"
 #include "common/kafka/record_format.h"
+#include "tests/unit/indexer/parsed_doc.h"
 
 using logpipe::indexer::BuildOptions;
 using logpipe::indexer::Document;
@@ -49,42 +50,8 @@ InRecord record(const RecordMeta& meta, std::string value) {
   return r;
 }
 
-// A parsed document; keeps its parser alive so elements stay valid.
-struct Parsed {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-
-  explicit Parsed(const std::string& json) {
-    const auto err = parser.parse(json).get(root);
-    INFO(json);
-    REQUIRE(err == simdjson::SUCCESS);
-    REQUIRE(root.is_object());
-  }
-  bool has(const char* pointer) {
-    simdjson::dom::element e;
-    return root.at_pointer(pointer).get(e) == simdjson::SUCCESS;
-  }
-  std::string str(const char* pointer) {
-    std::string_view v;
-    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS) return "<missing>";
-    return std::string(v);
-  }
-  int64_t num(const char* pointer) {
-    int64_t v = 0;
-    if (root.at_pointer(pointer).get(v) != simdjson::SUCCESS) return INT64_MIN;
-    return v;
-  }
-  std::vector<std::string> tags() {
-    std::vector<std::string> out;
-    simdjson::dom::array arr;
-    if (root["tags"].get(arr) != simdjson::SUCCESS) return out;
-    for (simdjson::dom::element e : arr) {
-      std::string_view v;
-      if (e.get(v) == simdjson::SUCCESS) out.emplace_back(v);
-    }
-    return out;
-  }
-};
+// A parsed document (tests/unit/indexer/parsed_doc.h).
+using Parsed = logpipe::test::Doc;
 
 bool is_hex32(const std::string& s) {
   return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
