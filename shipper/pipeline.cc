@@ -41,6 +41,11 @@ Status Pipeline::start() {
   if (!loaded) return Error(loaded.error().message());
   for (auto& e : *loaded) resume_entries_[e.id.str()] = e;
   inputs_ = config_.inputs;
+  for (const auto& in : inputs_) {
+    auto topic = topic_for(config_.kafka_topic, in, config_.host);
+    if (!topic) return Error("kafka.topic: " + topic.error().message());
+    topics_.push_back(*topic);
+  }
   last_checkpoint_ = clock_.now();
   recover_rotated_while_stopped();
   rescan();
@@ -225,7 +230,7 @@ void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lin
     in_flight_bytes_ += static_cast<int64_t>(line.text.size());
     state.read_end = line.end_offset;
     Pending p{id.str(), line.end_offset, now,
-              kafka::OutRecord{config_.kafka_topic, key, std::move(line.text), kafka::encode_headers(meta)}};
+              kafka::OutRecord{topics_[tail.input], key, std::move(line.text), kafka::encode_headers(meta)}};
     pending_.emplace(token, std::move(p));
     state.acks.sent(token, line.end_offset);
     if (!waiting_.empty() || !try_produce(token)) waiting_.push_back(token);

@@ -104,6 +104,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   kafka::Producer* producer_ = nullptr;
   CheckpointStore checkpoints_;
   std::vector<InputConfig> inputs_;
+  std::vector<std::string> topics_;  // per input, from the kafka.topic template
   std::vector<Tail> tails_;
   std::map<std::string, FileState> files_;                 // key: FileIdentity::str()
   std::map<std::string, CheckpointEntry> resume_entries_;  // from the checkpoint file, by identity

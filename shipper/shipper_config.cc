@@ -9,7 +9,8 @@ void declare(config::Reader& r, ShipperConfig& c) {
   {
     auto k = r.section("kafka", "where lines go");
     c.kafka_brokers = k.string("brokers", "127.0.0.1:9092", "bootstrap servers, comma-separated");
-    c.kafka_topic = k.string("topic", "logs", "topic every line is produced to");
+    c.kafka_topic = k.string("topic", "logs",
+                             "topic lines are produced to; may use {service}, {host}, {label.NAME}, e.g. logs-{service}");
     c.kafka_properties = k.string_map(
         "properties", "any librdkafka producer property (SASL, TLS, batching); overrides the defaults");
     k.finish();
@@ -66,6 +67,33 @@ void declare(config::Reader& r, ShipperConfig& c) {
   c.shutdown_timeout = r.duration("shutdown_timeout", "10s", "on SIGTERM, how long to wait for Kafka to acknowledge");
 }
 
+Result<std::string> topic_for(const std::string& topic_template, const InputConfig& input, const std::string& host) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < topic_template.size()) {
+    const size_t open = topic_template.find('{', pos);
+    if (open == std::string::npos) {
+      out.append(topic_template, pos);
+      break;
+    }
+    const size_t close = topic_template.find('}', open);
+    if (close == std::string::npos) return Error("unclosed '{' in topic '" + topic_template + "'");
+    out.append(topic_template, pos, open - pos);
+    const std::string name = topic_template.substr(open + 1, close - open - 1);
+    if (name == "service") {
+      out += input.service;
+    } else if (name == "host") {
+      out += host;
+    } else if (name.starts_with("label.") && input.labels.contains(name.substr(6))) {
+      out += input.labels.at(name.substr(6));
+    } else {
+      return Error("unknown placeholder {" + name + "} in topic (use {service}, {host} or {label.NAME} of a label the input has)");
+    }
+    pos = close + 1;
+  }
+  return out;
+}
+
 Result<ShipperConfig> load_config(const std::string& file) {
   auto node = config::load_file(file);
   if (!node) return Error(node.error().message());
@@ -80,6 +108,11 @@ Result<ShipperConfig> load_config(const std::string& file) {
     ::gethostname(buf, sizeof buf - 1);
     c.host = buf;
   }
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    if (auto t = topic_for(c.kafka_topic, c.inputs[i], c.host); !t)
+      ctx.errors.push_back("kafka.topic (for inputs[" + std::to_string(i) + "]): " + t.error().message());
+  }
+  if (auto s = config::collected_errors(ctx, file); !s) return Error(s.message());
   return c;
 }
 

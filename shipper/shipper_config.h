@@ -41,6 +41,10 @@ struct ShipperConfig {
   int64_t max_in_flight_bytes = 64 << 20;
 };
 
+// The topic for one input from kafka.topic: "{service}", "{host}" and "{label.NAME}" are replaced
+// ("logs-{service}" -> "logs-checkout"). An unknown placeholder or a missing label is an error.
+Result<std::string> topic_for(const std::string& topic_template, const InputConfig& input, const std::string& host);
+
 // Declares every option against `r` (reads them, or documents them in describe mode).
 void declare(config::Reader& r, ShipperConfig& c);
 // Reads and validates a config file; the error lists every problem, one per line, with its key path.

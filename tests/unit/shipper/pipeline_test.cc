@@ -291,3 +291,11 @@ TEST_CASE("cri input with java multiline: unwrapped, joined, content format and 
   CHECK(p[1].second.value == "INFO next");
   CHECK(header(p[1].second, "lp.stream") == "stdout");
 }
+
+TEST_CASE("each input's lines go to the topic its template names", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.kafka_topic = "logs-{service}"; });
+  append_file(h.dir.file("app.log"), "x\n");
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 1);
+  CHECK(h.producer->produced()[0].second.topic == "logs-checkout");
+}

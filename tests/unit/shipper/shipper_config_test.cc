@@ -33,3 +33,21 @@ TEST_CASE("shipper config: the example config is valid", "[shipper]") {
   CHECK(c->inputs.size() == 2);
   CHECK(c->inputs[0].multiline.mode == "java");
 }
+
+TEST_CASE("shipper config: topic templates use service, host and labels; unknown placeholders are errors", "[shipper]") {
+  InputConfig in;
+  in.service = "checkout";
+  in.labels = {{"team", "pay"}};
+  CHECK(topic_for("logs-{service}", in, "web-1").value() == "logs-checkout");
+  CHECK(topic_for("{label.team}.{host}.{service}", in, "web-1").value() == "pay.web-1.checkout");
+  CHECK(topic_for("plain", in, "h").value() == "plain");
+  CHECK_FALSE(topic_for("logs-{nope}", in, "h").ok());
+  CHECK_FALSE(topic_for("logs-{label.missing}", in, "h").ok());
+  CHECK_FALSE(topic_for("logs-{service", in, "h").ok());
+
+  TempDir dir;
+  write_file(dir.file("c.yaml"), "kafka: {topic: 'logs-{labl.team}'}\ninputs: [{paths: /a.log, service: a}]\n");
+  auto c = load_config(dir.file("c.yaml"));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().message().find("kafka.topic (for inputs[0]): unknown placeholder {labl.team}") != std::string::npos);
+}
