@@ -9,8 +9,8 @@
 // Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
 // best-effort after a delivery failure; idempotence keeps it otherwise).
 //
-// Backpressure: reading stops while more than max_in_flight_bytes are unacknowledged; the files are the
-// buffer. Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
+// Backpressure: reading stops while the lines read and not yet acknowledged cost more than
+// max_in_flight_bytes of memory (records, our bookkeeping and librdkafka's copy); the files are the buffer. Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
 //
 // Discovery: every scan_interval (and at once when a tailed file finished) each input's globs are
 // expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
@@ -76,8 +76,10 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::string file_key;
     int64_t end_offset;
     int64_t read_micros;
+    int64_t cost;  // counted against max_in_flight_bytes
     kafka::OutRecord record;
   };
+  static int64_t in_flight_cost(const Pending& p);
   struct Tail {
     size_t input;
     std::unique_ptr<FileTailer> tailer;

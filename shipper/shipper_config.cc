@@ -58,8 +58,9 @@ void declare(config::Reader& r, ShipperConfig& c) {
                                       "a deleted file still being read is closed after this long; unread bytes are counted as dropped");
     c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,
                                "longer lines are truncated to this size and counted");
-    c.max_in_flight_bytes = t.bytes("max_in_flight_bytes", "64MiB", 1 << 20, int64_t{16} << 30,
-                                    "lines read but not yet acknowledged by Kafka; reading pauses above it");
+    c.max_in_flight_bytes = t.bytes("max_in_flight_bytes", "16MiB", 64 << 10, int64_t{16} << 30,
+                                    "memory held by lines read but not yet acknowledged by Kafka (our record, "
+                                    "bookkeeping and librdkafka's copy); reading pauses above it");
     t.finish();
   }
   c.status_listen = r.string("status_listen", "127.0.0.1:9600",

@@ -43,7 +43,8 @@ std::map<std::string, std::string> RdKafkaProducer::default_properties() {
       {"linger.ms", "20"},
       // Never give up on a record inside librdkafka; the shipper re-produces anything reported failed.
       {"message.timeout.ms", "300000"},
-      {"queue.buffering.max.kbytes", "65536"},
+      // The shipper's own in-flight budget bounds what it hands over; this is only a backstop.
+      {"queue.buffering.max.kbytes", "32768"},
   };
 }
 
