@@ -24,7 +24,10 @@ Civil to_civil(int64_t epoch_micros) {
           tod.subseconds().count()};
 }
 
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+
+}  // namespace
+
+bool parse_digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
   int v = 0;
   for (size_t i = pos; i < pos + n; ++i) {
@@ -34,8 +37,6 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   out = v;
   return true;
 }
-
-}  // namespace
 
 std::string format_rfc3339_micros(int64_t epoch_micros) {
   const Civil c = to_civil(epoch_micros);
@@ -62,9 +63,9 @@ std::string format_day(int64_t epoch_micros, char separator) {
 
 std::optional<int64_t> parse_rfc3339_micros(std::string_view s) {
   int y, mo, d, h, mi, sec;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
+  if (!parse_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !parse_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !parse_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !parse_digits(s, 11, 2, h) ||
+      s[13] != ':' || !parse_digits(s, 14, 2, mi) || s[16] != ':' || !parse_digits(s, 17, 2, sec))
     return std::nullopt;
   size_t pos = 19;
   int64_t frac_micros = 0;
@@ -87,10 +88,10 @@ std::optional<int64_t> parse_rfc3339_micros(std::string_view s) {
   } else if (s[pos] == '+' || s[pos] == '-') {
     const int sign = s[pos] == '-' ? -1 : 1;
     int oh, om;
-    if (!digits(s, pos + 1, 2, oh)) return std::nullopt;
+    if (!parse_digits(s, pos + 1, 2, oh)) return std::nullopt;
     size_t p = pos + 3;
     if (p < s.size() && s[p] == ':') ++p;
-    if (!digits(s, p, 2, om) || oh > 23 || om > 59) return std::nullopt;
+    if (!parse_digits(s, p, 2, om) || oh > 23 || om > 59) return std::nullopt;
     offset_seconds = sign * (oh * 3600 + om * 60);
     pos = p + 2;
   } else {

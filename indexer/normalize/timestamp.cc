@@ -1,5 +1,7 @@
 #include "indexer/normalize/timestamp.h"
 
+#include "common/time_util.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -7,16 +9,6 @@
 namespace logpipe::indexer {
 namespace {
 
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  out = v;
-  return true;
-}
 
 std::optional<int64_t> civil_to_micros(int y, int mo, int d, int h, int mi, int sec) {
   using namespace std::chrono;
@@ -52,11 +44,11 @@ bool zone(std::string_view s, size_t pos, int64_t& offset_seconds) {
   if (z[0] != '+' && z[0] != '-') return false;
   const int sign = z[0] == '-' ? -1 : 1;
   int oh = 0, om = 0;
-  if (!digits(z, 1, 2, oh)) return false;
+  if (!parse_digits(z, 1, 2, oh)) return false;
   size_t p = 3;
   if (p < z.size()) {
     if (z[p] == ':') ++p;
-    if (!digits(z, p, 2, om)) return false;
+    if (!parse_digits(z, p, 2, om)) return false;
     p += 2;
   }
   if (p != z.size() || oh > 23 || om > 59) return false;
@@ -66,9 +58,9 @@ bool zone(std::string_view s, size_t pos, int64_t& offset_seconds) {
 
 std::optional<int64_t> parse_iso8601(std::string_view s) {
   int y, mo, d, h, mi, sec;
-  if (s.size() < 19 || !digits(s, 0, 4, y) || (s[4] != '-' && s[4] != '/') || !digits(s, 5, 2, mo) ||
-      s[7] != s[4] || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
+  if (s.size() < 19 || !parse_digits(s, 0, 4, y) || (s[4] != '-' && s[4] != '/') || !parse_digits(s, 5, 2, mo) ||
+      s[7] != s[4] || !parse_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !parse_digits(s, 11, 2, h) || s[13] != ':' || !parse_digits(s, 14, 2, mi) || s[16] != ':' || !parse_digits(s, 17, 2, sec))
     return std::nullopt;
   size_t pos = 19;
   int64_t frac = 0, offset = 0;
@@ -89,9 +81,9 @@ int month_from_abbrev(std::string_view m) {
 // 05/Mar/2024:10:11:12 +0100
 std::optional<int64_t> parse_clf(std::string_view s) {
   int d, y, h, mi, sec;
-  if (s.size() < 20 || !digits(s, 0, 2, d) || s[2] != '/' || s[6] != '/' || !digits(s, 7, 4, y) ||
-      s[11] != ':' || !digits(s, 12, 2, h) || s[14] != ':' || !digits(s, 15, 2, mi) || s[17] != ':' ||
-      !digits(s, 18, 2, sec))
+  if (s.size() < 20 || !parse_digits(s, 0, 2, d) || s[2] != '/' || s[6] != '/' || !parse_digits(s, 7, 4, y) ||
+      s[11] != ':' || !parse_digits(s, 12, 2, h) || s[14] != ':' || !parse_digits(s, 15, 2, mi) || s[17] != ':' ||
+      !parse_digits(s, 18, 2, sec))
     return std::nullopt;
   const int mo = month_from_abbrev(s.substr(3, 3));
   size_t pos = 20;
@@ -110,12 +102,12 @@ std::optional<int64_t> parse_syslog(std::string_view s, int64_t reference_micros
   const int mo = month_from_abbrev(s.substr(0, 3));
   if (mo == 0) return std::nullopt;
   if (s[4] == ' ') {
-    if (!digits(s, 5, 1, d)) return std::nullopt;
-  } else if (!digits(s, 4, 2, d)) {
+    if (!parse_digits(s, 5, 1, d)) return std::nullopt;
+  } else if (!parse_digits(s, 4, 2, d)) {
     return std::nullopt;
   }
-  if (s[6] != ' ' || !digits(s, 7, 2, h) || s[9] != ':' || !digits(s, 10, 2, mi) || s[12] != ':' ||
-      !digits(s, 13, 2, sec))
+  if (s[6] != ' ' || !parse_digits(s, 7, 2, h) || s[9] != ':' || !parse_digits(s, 10, 2, mi) || s[12] != ':' ||
+      !parse_digits(s, 13, 2, sec))
     return std::nullopt;
   size_t pos = 15;
   int64_t frac = 0;
@@ -131,8 +123,8 @@ std::optional<int64_t> parse_syslog(std::string_view s, int64_t reference_micros
 
 std::optional<int64_t> parse_time_of_day(std::string_view s, int64_t reference_micros) {
   int h, mi, sec;
-  if (s.size() < 8 || !digits(s, 0, 2, h) || s[2] != ':' || !digits(s, 3, 2, mi) || s[5] != ':' ||
-      !digits(s, 6, 2, sec) || h > 23 || mi > 59 || sec > 60)
+  if (s.size() < 8 || !parse_digits(s, 0, 2, h) || s[2] != ':' || !parse_digits(s, 3, 2, mi) || s[5] != ':' ||
+      !parse_digits(s, 6, 2, sec) || h > 23 || mi > 59 || sec > 60)
     return std::nullopt;
   size_t pos = 8;
   int64_t frac = 0;
