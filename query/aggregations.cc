@@ -1,5 +1,7 @@
 #include "query/aggregations.h"
 
+#include <optional>
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -181,18 +183,38 @@ Result<std::string> build_errors_body(const SearchOptions& o, int64_t size) {
   return agg_body(o, aggs);
 }
 
-Result<AggResult> parse_hist(const std::string& body) {
-  simdjson::dom::parser parser;
+// The start every aggregation response shares: the hit total and the buckets at `pointer`. No buckets and
+// no shards means the index pattern matched nothing: a result with shards_matched_nothing, not an error.
+struct BucketsOf {
+  AggResult result;
+  simdjson::dom::element doc;
+  std::optional<simdjson::dom::array> buckets;
+};
+
+Result<BucketsOf> read_buckets(simdjson::dom::parser& parser, const std::string& body, const char* pointer,
+                               const char* missing) {
   auto doc = parse_doc(parser, body);
   if (!doc) return doc.error();
-  AggResult r;
-  r.total = total_of(*doc);
+  BucketsOf b;
+  b.doc = *doc;
+  b.result.total = total_of(*doc);
   simdjson::dom::array buckets;
-  if (doc->at_pointer("/aggregations/hist/buckets").get(buckets) != simdjson::SUCCESS) {
-    r.shards_matched_nothing = no_shards(*doc);  // the index pattern matched nothing: no aggregation at all
-    if (r.shards_matched_nothing) return r;
-    return Error("search response has no histogram");
+  if (doc->at_pointer(pointer).get(buckets) == simdjson::SUCCESS) {
+    b.buckets = buckets;
+  } else {
+    b.result.shards_matched_nothing = no_shards(*doc);
+    if (!b.result.shards_matched_nothing) return Error(std::string("search response has no ") + missing);
   }
+  return b;
+}
+
+Result<AggResult> parse_hist(const std::string& body) {
+  simdjson::dom::parser parser;
+  auto read = read_buckets(parser, body, "/aggregations/hist/buckets", "histogram");
+  if (!read) return read.error();
+  AggResult& r = read->result;
+  if (!read->buckets) return r;
+  const simdjson::dom::array buckets = *read->buckets;
   for (simdjson::dom::element b : buckets) {
     Bucket out;
     int64_t key = 0;
@@ -206,17 +228,12 @@ Result<AggResult> parse_hist(const std::string& body) {
 
 Result<AggResult> parse_top(const std::string& body) {
   simdjson::dom::parser parser;
-  auto doc = parse_doc(parser, body);
-  if (!doc) return doc.error();
-  AggResult r;
-  r.total = total_of(*doc);
-  simdjson::dom::array buckets;
-  if (doc->at_pointer("/aggregations/top/buckets").get(buckets) != simdjson::SUCCESS) {
-    r.shards_matched_nothing = no_shards(*doc);  // the index pattern matched nothing: no aggregation at all
-    if (r.shards_matched_nothing) return r;
-    return Error("search response has no terms");
-  }
-  if (doc->at_pointer("/aggregations/top/sum_other_doc_count").get(r.other) != simdjson::SUCCESS) r.other = 0;
+  auto read = read_buckets(parser, body, "/aggregations/top/buckets", "terms");
+  if (!read) return read.error();
+  AggResult& r = read->result;
+  if (!read->buckets) return r;
+  const simdjson::dom::array buckets = *read->buckets;
+  if (read->doc.at_pointer("/aggregations/top/sum_other_doc_count").get(r.other) != simdjson::SUCCESS) r.other = 0;
   for (simdjson::dom::element b : buckets) {
     Bucket out;
     std::string_view s;
@@ -230,16 +247,11 @@ Result<AggResult> parse_top(const std::string& body) {
 
 Result<AggResult> parse_errors(const std::string& body) {
   simdjson::dom::parser parser;
-  auto doc = parse_doc(parser, body);
-  if (!doc) return doc.error();
-  AggResult r;
-  r.total = total_of(*doc);
-  simdjson::dom::array buckets;
-  if (doc->at_pointer("/aggregations/errors/buckets").get(buckets) != simdjson::SUCCESS) {
-    r.shards_matched_nothing = no_shards(*doc);  // the index pattern matched nothing: no aggregation at all
-    if (r.shards_matched_nothing) return r;
-    return Error("search response has no error groups");
-  }
+  auto read = read_buckets(parser, body, "/aggregations/errors/buckets", "error groups");
+  if (!read) return read.error();
+  AggResult& r = read->result;
+  if (!read->buckets) return r;
+  const simdjson::dom::array buckets = *read->buckets;
   for (simdjson::dom::element b : buckets) {
     Bucket out;
     std::string_view s;
