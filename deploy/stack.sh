@@ -495,7 +495,22 @@ check_versions() {
   [[ "$ES_VERSION" == 8.* ]] || die "LOGPIPE_ES_VERSION=$ES_VERSION: only Elasticsearch 8.x is supported (9.x needs Java 21)"
 }
 
+# Which engines a command acts on: no argument = both; "kafka" or "es" = that one only (tests stop and
+# restart one engine of a private stack to simulate an outage).
+WANT_KAFKA=1
+WANT_ES=1
+parse_components() {
+  (( $# <= 1 )) || die "expected at most one of: kafka, es"
+  case "${1:-all}" in
+    all) ;;
+    kafka) WANT_ES=0 ;;
+    es|elasticsearch) WANT_KAFKA=0 ;;
+    *) die "unknown engine '$1' (use: kafka, es)" ;;
+  esac
+}
+
 cmd_up() {
+  parse_components "$@"
   check_versions
   need_java
   lock_stack_dir
@@ -503,7 +518,9 @@ cmd_up() {
   local kpid epid started=() kafka_new=0 es_new=0
 
   # Decide what must be started; refuse ports held by someone else up front.
-  if kpid="$(kafka_pid)"; then
+  if (( ! WANT_KAFKA )); then
+    :
+  elif kpid="$(kafka_pid)"; then
     log "kafka already running (pid $kpid)"
     # It keeps the ports of the `up` that started it; do not wait for a port it never opens.
     grep -qxF "listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT" "$KAFKA_DIR/server.properties" \
@@ -511,7 +528,9 @@ cmd_up() {
   else
     check_ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; kafka_new=1
   fi
-  if epid="$(es_pid)"; then
+  if (( ! WANT_ES )); then
+    :
+  elif epid="$(es_pid)"; then
     log "elasticsearch already running (pid $epid)"
     grep -qxF "http.port: $ES_PORT" "$ES_CONF/elasticsearch.yml" && grep -qxF "transport.port: $ES_TRANSPORT_PORT" "$ES_CONF/elasticsearch.yml" \
       || die "elasticsearch (pid $epid) is already running from $STACK_DIR with other ports ($(grep -E '^(http|transport)\.port' "$ES_CONF/elasticsearch.yml" | tr '\n' ' ')); run 'down' first"
@@ -522,7 +541,7 @@ cmd_up() {
   # Fetch (no-op when cached), then launch both so their startups overlap.
   (( kafka_new )) && kafka_fetch
   (( es_new )) && es_fetch
-  [[ -f "$KAFKA_CP_FILE" ]] || kafka_fetch   # tools classpath is needed for the readiness check
+  (( WANT_KAFKA )) && { [[ -f "$KAFKA_CP_FILE" ]] || kafka_fetch; }   # tools classpath: readiness check
   (( kafka_new )) && { kafka_start; started+=(kafka); }
   (( es_new )) && { es_start; started+=(elasticsearch); }
   # Record that this `up` started something (a harness uses it to decide on `down`).
@@ -530,8 +549,10 @@ cmd_up() {
 
   # On failure, stop what *this* invocation started so nothing is left orphaned.
   local ok=1
-  wait_ready kafka kafka_ready_once kafka_pid "$KAFKA_LOGS/kafka.out" "$KAFKA_LOGS/server.log" "$KAFKA_LOGS/tools.err" || ok=0
-  if (( ok )); then
+  if (( WANT_KAFKA )); then
+    wait_ready kafka kafka_ready_once kafka_pid "$KAFKA_LOGS/kafka.out" "$KAFKA_LOGS/server.log" "$KAFKA_LOGS/tools.err" || ok=0
+  fi
+  if (( ok && WANT_ES )); then
     wait_ready elasticsearch es_ready_once es_pid "$ES_LOGS/es.out" "$ES_LOGS/logpipe.log" || ok=0
   fi
   if (( ! ok )); then
@@ -543,23 +564,30 @@ cmd_up() {
   if (( ${#started[@]} )); then
     echo "started: ${started[*]}"
   else
-    echo "started: nothing (kafka and elasticsearch were already running and ready)"
+    echo "started: nothing (already running and ready)"
   fi
-  echo "stack up: kafka $KAFKA_VERSION at $HOST:$KAFKA_PORT, elasticsearch $ES_VERSION at http://$HOST:$ES_PORT (data: $STACK_DIR)"
+  local up=()
+  (( WANT_KAFKA )) && up+=("kafka $KAFKA_VERSION at $HOST:$KAFKA_PORT")
+  (( WANT_ES )) && up+=("elasticsearch $ES_VERSION at http://$HOST:$ES_PORT")
+  echo "stack up: $(IFS=,; echo "${up[*]}" | sed 's/,/, /') (data: $STACK_DIR)"
 }
 
 cmd_down() {
+  parse_components "$@"
   lock_stack_dir
   local pid any=0
-  if pid="$(es_pid)"; then stop_pid elasticsearch "$pid"; any=1; fi
-  if pid="$(kafka_pid)"; then stop_pid kafka "$pid"; any=1; fi
-  rm -f "$STARTED_MARKER"
+  if (( WANT_ES )) && pid="$(es_pid)"; then stop_pid elasticsearch "$pid"; any=1; fi
+  if (( WANT_KAFKA )) && pid="$(kafka_pid)"; then stop_pid kafka "$pid"; any=1; fi
+  (( WANT_KAFKA && WANT_ES )) && rm -f "$STARTED_MARKER"
   if (( any )); then echo "stack down"; else echo "stack down: nothing was running"; fi
 }
 
 cmd_status() {
+  parse_components "$@"
   local pid rc=0
-  if pid="$(kafka_pid)"; then
+  if (( ! WANT_KAFKA )); then
+    :
+  elif pid="$(kafka_pid)"; then
     need_java
     if [[ -f "$KAFKA_CP_FILE" ]] && kafka_ready_once; then
       echo "kafka:         running (pid $pid), ready at $HOST:$KAFKA_PORT"
@@ -569,7 +597,9 @@ cmd_status() {
   else
     echo "kafka:         stopped"; rc=1
   fi
-  if pid="$(es_pid)"; then
+  if (( ! WANT_ES )); then
+    :
+  elif pid="$(es_pid)"; then
     if es_ready_once; then
       echo "elasticsearch: running (pid $pid), ready at http://$HOST:$ES_PORT ($(grep -o '"status":"[a-z]*"' <<<"$(es_health)"))"
     else
@@ -605,10 +635,10 @@ usage() {
   cat <<EOF
 usage: deploy/stack.sh <command>
 
-  up                 start Kafka $KAFKA_VERSION (KRaft) and Elasticsearch $ES_VERSION on loopback,
-                     wait until both are ready; harmless when already running
-  down               stop the processes started by 'up' (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
-  status             print each engine's state; exit 0 only if both are running and ready
+  up [kafka|es]      start Kafka $KAFKA_VERSION (KRaft) and Elasticsearch $ES_VERSION on loopback
+                     (or only the one named), wait until ready; harmless when already running
+  down [kafka|es]    stop the processes started by 'up' (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
+  status [kafka|es]  print each engine's state; exit 0 only if all named are running and ready
   logs [kafka|es] [-f]  print the log file paths and tail them (-f follows)
   dir                print the stack directory in use
   help               this text
