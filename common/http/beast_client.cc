@@ -70,6 +70,7 @@ Result<Response> BeastClient::send_once(const Request& request) {
   req.set(bhttp::field::host, endpoint_.host);
   req.set(bhttp::field::user_agent, "logpipe");
   req.keep_alive(true);
+  for (const auto& [name, value] : request.headers) req.set(name, value);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     req.set(bhttp::field::content_type, request.content_type);
     req.body() = request.body;
@@ -93,7 +94,9 @@ Result<Response> BeastClient::send_once(const Request& request) {
   }
   auto res = parser.release();
   if (!res.keep_alive()) stream_.reset();
-  return Response{static_cast<int>(res.result_int()), std::move(res.body())};
+  Response out{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+  for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return out;
 }
 
 }  // namespace logpipe::http
