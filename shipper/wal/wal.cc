@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "common/log.h"
@@ -180,7 +181,8 @@ struct RawScan {
   uint64_t last_seq = 0;
 };
 
-// Visits every valid record of records framed from `start` to the end of `r`, in order. Invalid bytes
+// Visits every valid record of records framed from `start` to the end of `r`, in order, until `fn`
+// returns false (if it returns bool). Invalid bytes
 // are skipped by looking for the next valid record one byte further at a time (sequence numbers must
 // increase), so a corrupt record costs only itself.
 template <class Fn>
@@ -207,7 +209,11 @@ Result<RawScan> scan_records(ByteReader& r, int64_t start, uint64_t min_seq, Fn&
       }
       ++scan.corrupt_regions;
     }
-    fn(rec->seq, rec->payload);
+    if constexpr (std::is_same_v<decltype(fn(rec->seq, rec->payload)), bool>) {
+      if (!fn(rec->seq, rec->payload)) break;
+    } else {
+      fn(rec->seq, rec->payload);
+    }
     scan.last_seq = rec->seq;
     min_seq = rec->seq + 1;
     off = rec->end;
@@ -257,11 +263,11 @@ Result<std::optional<BlockHeader>> read_block_header(ByteReader& r, int64_t off)
 }
 
 // Visits every whole block header of a compressed segment; a corrupt header is skipped by looking for
-// the next valid one (counted in *corrupt).
+// the next valid one (counted in *corrupt). Stops when *stop turns true.
 template <class Fn>
-Status scan_blocks(ByteReader& r, uint64_t* corrupt, Fn&& fn) {
+Status scan_blocks(ByteReader& r, uint64_t* corrupt, const bool* stop, Fn&& fn) {
   int64_t off = kFileHeaderBytes;
-  while (off < r.size()) {
+  while (off < r.size() && !*stop) {
     auto h = read_block_header(r, off);
     if (!h) return h.error();
     if (!*h) {
@@ -407,10 +413,17 @@ Result<std::string> load_or_create_id(const std::string& dir, bool has_segments)
   return std::string(id);
 }
 
+using ReplayFn = std::function<bool(uint64_t, std::string_view)>;
+
 class FileWal final : public Wal {
  public:
   FileWal(const WalOptions& options, const Clock& clock)
-      : opts_(options), clock_(clock), seq_file_(kSeqMagic), acked_file_(kAckedMagic) {}
+      : opts_(options),
+        clock_(clock),
+        // A segment larger than the budget could fill it alone and never be sealed, so never deleted.
+        segment_bytes_(std::min(options.segment_bytes, std::max<int64_t>(options.max_disk_bytes / 4, 1))),
+        seq_file_(kSeqMagic),
+        acked_file_(kAckedMagic) {}
 
   ~FileWal() override {
     if (active_fd_ >= 0) ::close(active_fd_);
@@ -425,7 +438,13 @@ class FileWal final : public Wal {
   Result<uint64_t> append(std::string_view event) override;
   bool is_full() const override { return refused_bytes_ > 0 && disk_bytes_ + refused_bytes_ > opts_.max_disk_bytes; }
   void ack(uint64_t seq) override;
-  Status replay(const std::function<void(uint64_t seq, std::string_view event)>& fn) override;
+  Status replay(const std::function<void(uint64_t seq, std::string_view event)>& fn) override {
+    return replay_from(0, [&](uint64_t seq, std::string_view event) {
+      fn(seq, event);
+      return true;
+    });
+  }
+  Status replay_from(uint64_t from, const ReplayFn& fn) override;
   Status maybe_sync() override;
   Status sync() override;
   Status close() override;
@@ -444,14 +463,14 @@ class FileWal final : public Wal {
   Status settle(uint64_t first_seq);
   Status compress(Segment& seg);
   Status remove_segment(uint64_t first_seq);
-  Status replay_segment(Segment& seg, uint64_t limit,
-                        const std::function<void(uint64_t, std::string_view)>& fn);
+  Status replay_segment(uint64_t first_seq, uint64_t from, uint64_t limit, const ReplayFn& fn, bool* stopped);
   Status write_watermark(bool durable);
   uint64_t watermark() const;
   Status sync_active();
 
   WalOptions opts_;
   const Clock& clock_;
+  int64_t segment_bytes_;  // effective: at most a quarter of the budget
   std::string id_;
   int lock_fd_ = -1;
   SlotFile seq_file_;    // durable lease: every sequence number handed out is below it
@@ -649,7 +668,8 @@ Status FileWal::load_compressed(Segment& seg, uint64_t watermark) {
     ++corrupt_;
     log::warn("wal segment with an invalid header skipped", {{"path", std::string_view(path)}});
   } else if (s) {
-    s = scan_blocks(r, &corrupt_, [&](const BlockHeader& h) -> Status {
+    const bool never = false;
+    s = scan_blocks(r, &corrupt_, &never, [&](const BlockHeader& h) -> Status {
       for (const auto& [first, count] : h.runs) {
         for (uint64_t seq = first; seq < first + count; ++seq) {
           if (seq <= seg.last_seq) continue;  // sequence numbers increase; anything else is not trusted
@@ -692,7 +712,14 @@ Result<uint64_t> FileWal::append(std::string_view event) {
   if (closed_) return Error("wal closed");
   if (event.size() > kMaxEventBytes) return Error("wal: event too large");
   const int64_t size = kRecordHeaderBytes + static_cast<int64_t>(event.size());
-  const int64_t need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
+  int64_t need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
+  if (disk_bytes_ + need > opts_.max_disk_bytes && active_fd_ >= 0 &&
+      segments_.at(active_first_).bytes >= segment_bytes_ / 8) {
+    // Make room before refusing: sealing deletes what is acknowledged and compresses the rest of the
+    // raw active segment (during a Kafka outage this is what lets the budget hold compressed data).
+    if (Status s = seal_active(); !s) log::error("wal seal failed", {{"error", std::string_view(s.message())}});
+    need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
+  }
   if (disk_bytes_ + need > opts_.max_disk_bytes) {
     refused_bytes_ = need;
     return Error("wal full: disk budget of " + std::to_string(opts_.max_disk_bytes) + " bytes reached");
@@ -728,7 +755,7 @@ Result<uint64_t> FileWal::append(std::string_view event) {
   // The record is in the page cache: the append succeeded. Sync and seal failures are reported by the
   // next sync call (sync_error_), the record stays appended.
   Status s;
-  if (seg.bytes >= opts_.segment_bytes) {
+  if (seg.bytes >= segment_bytes_) {
     s = seal_active();
   } else if (unsynced_bytes_ >= opts_.sync_bytes || clock_.now() - *unsynced_since_ >= opts_.sync_interval) {
     s = sync_active();
@@ -943,9 +970,11 @@ Status FileWal::close() {
   return s;
 }
 
-Status FileWal::replay_segment(Segment& seg, uint64_t limit,
-                               const std::function<void(uint64_t, std::string_view)>& fn) {
-  const std::string path = path_of(seg);
+Status FileWal::replay_segment(uint64_t first_seq, uint64_t from, uint64_t limit, const ReplayFn& fn,
+                               bool* stopped) {
+  auto found = segments_.find(first_seq);
+  const std::string path = path_of(found->second);
+  const bool compressed = found->second.compressed;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error(errno_text("wal open " + path));
   struct stat st {};
@@ -954,32 +983,35 @@ Status FileWal::replay_segment(Segment& seg, uint64_t limit,
     return Error(errno_text("wal stat " + path));
   }
   ByteReader r(fd, st.st_size);
-  SeqSet seen;  // pending records found intact
-  const uint64_t first_seq = seg.first_seq;
+  SeqSet seen;              // pending records found intact
+  uint64_t scanned_to = 0;  // when stopped: the last number looked at
   // `fn` may ack (erasing from pending) or append (sealing and compressing the active segment, which
-  // replaces `seg`'s file but not this open descriptor): look the segment up again after each call.
-  auto visit = [&](uint64_t seq, std::string_view payload) {
-    if (seq >= limit) return;
+  // replaces this segment's file but not this open descriptor): look the segment up again each time.
+  auto visit = [&](uint64_t seq, std::string_view payload) -> bool {
+    if (seq < from || seq >= limit) return true;
     auto it = segments_.find(first_seq);
-    if (it == segments_.end() || !it->second.pending.contains(seq)) return;
+    if (it == segments_.end() || !it->second.pending.contains(seq)) return true;
     seen.insert(seq);
-    fn(seq, payload);
+    if (fn(seq, payload)) return true;
+    *stopped = true;
+    scanned_to = seq;
+    return false;
   };
   Status s;
-  if (!seg.compressed) {
+  if (!compressed) {
     auto scan = scan_records(r, kFileHeaderBytes, first_seq, visit);
     if (!scan) s = Error(scan.error().message());
   } else {
     if (dctx_ == nullptr) dctx_ = ZSTD_createDCtx();
-    std::string compressed, raw;
+    std::string raw;
     uint64_t ignored = 0;  // header corruption was counted on open
-    s = scan_blocks(r, &ignored, [&](const BlockHeader& h) -> Status {
+    s = scan_blocks(r, &ignored, stopped, [&](const BlockHeader& h) -> Status {
+      if (h.runs.empty() || h.runs.back().first + h.runs.back().second <= from) return Status::Ok();
       auto payload = r.get(h.payload_off, h.comp_len);
       if (!payload) return Error(payload.error().message());
       if (XXH3_64bits(payload->data(), payload->size()) != h.payload_hash) return Status::Ok();  // lost, below
-      compressed.assign(*payload);
       raw.resize(h.raw_len);
-      const size_t n = ZSTD_decompressDCtx(dctx_, raw.data(), raw.size(), compressed.data(), compressed.size());
+      const size_t n = ZSTD_decompressDCtx(dctx_, raw.data(), raw.size(), payload->data(), payload->size());
       if (ZSTD_isError(n) || n != h.raw_len) return Status::Ok();
       ByteReader block(raw);
       auto scan = scan_records(block, 0, first_seq, visit);
@@ -990,11 +1022,12 @@ Status FileWal::replay_segment(Segment& seg, uint64_t limit,
   ::close(fd);
   if (!s) return Error("wal replay " + path + ": " + s.message());
 
-  // Pending records below the limit that were not found intact are lost to corruption.
+  // Pending records in the range looked at that were not found intact are lost to corruption.
   auto it = segments_.find(first_seq);
   if (it == segments_.end()) return Status::Ok();
+  const uint64_t last = *stopped ? scanned_to : std::min(it->second.last_seq, limit - 1);
   std::vector<uint64_t> lost;
-  for (uint64_t seq = first_seq; seq <= it->second.last_seq && seq < limit; ++seq)
+  for (uint64_t seq = std::max(first_seq, from); seq <= last; ++seq)
     if (it->second.pending.contains(seq) && !seen.contains(seq)) lost.push_back(seq);
   if (!lost.empty()) {
     corrupt_ += lost.size();
@@ -1005,20 +1038,21 @@ Status FileWal::replay_segment(Segment& seg, uint64_t limit,
   return Status::Ok();
 }
 
-Status FileWal::replay(const std::function<void(uint64_t seq, std::string_view event)>& fn) {
+Status FileWal::replay_from(uint64_t from, const ReplayFn& fn) {
   if (closed_) return Error("wal closed");
   if (in_replay_) return Error("wal replay: already replaying");
   const uint64_t limit = next_seq_;
   std::vector<uint64_t> firsts;
   for (const auto& [first, seg] : segments_)
-    if (first < limit) firsts.push_back(first);
+    if (first < limit && seg.last_seq >= from) firsts.push_back(first);
   in_replay_ = true;
   Status s;
+  bool stopped = false;
   for (uint64_t first : firsts) {
     auto it = segments_.find(first);
     if (it == segments_.end() || it->second.pending.size() == 0) continue;
-    s = replay_segment(it->second, limit, fn);
-    if (!s) break;
+    s = replay_segment(first, from, limit, fn, &stopped);
+    if (!s || stopped) break;
   }
   in_replay_ = false;
   std::vector<uint64_t> removals;

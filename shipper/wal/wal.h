@@ -36,6 +36,8 @@
 //
 // Disk budget: append() fails (is_full()) when the record would bring disk_bytes() past
 // max_disk_bytes; is_full() turns false as soon as deleted segments make room for the refused record.
+// Before refusing, a raw active segment holding at least segment_bytes / 8 is sealed (compressed). The
+// effective segment size is at most max_disk_bytes / 4, so acknowledging everything always frees room.
 // While a segment is sealed, its compressed copy and the raw file briefly coexist, so the directory can
 // exceed the budget by up to one segment for that moment.
 //
@@ -58,7 +60,7 @@ namespace logpipe::shipper {
 struct WalOptions {
   std::string dir;
   int64_t segment_bytes = 64 << 20;        // seal and start a new segment past this size
-  int64_t max_disk_bytes = 1LL << 30;      // disk budget: append() fails with kFull past it
+  int64_t max_disk_bytes = 1LL << 30;      // disk budget: append() fails (is_full()) past it
   std::chrono::milliseconds sync_interval{200};
   int64_t sync_bytes = 4 << 20;
   int compression_level = 3;               // zstd level of sealed segments (0 = none: sealed stays raw)
@@ -92,6 +94,17 @@ class Wal {
   // skipped and counted. Error only on I/O failure.
   virtual Status replay(const std::function<void(uint64_t seq, std::string_view event)>& fn) = 0;
 
+  // Like replay(), but only events with seq >= `from`, and stopping as soon as `fn` returns false: for an
+  // owner that keeps only part of the unacknowledged events in memory and reads the rest later. Reads only
+  // segments (and compressed blocks) holding numbers >= from, so paging through a large WAL is linear.
+  // The default (for fakes) filters replay().
+  virtual Status replay_from(uint64_t from, const std::function<bool(uint64_t seq, std::string_view event)>& fn) {
+    bool more = true;
+    return replay([&](uint64_t seq, std::string_view event) {
+      if (more && seq >= from) more = fn(seq, event);
+    });
+  }
+
   // Runs a due batched fsync; call regularly (e.g. every loop iteration). Cheap when nothing is due.
   // A failed fsync is reported by this call and by every later sync until one succeeds.
   virtual Status maybe_sync() = 0;
@@ -101,9 +114,9 @@ class Wal {
   virtual int64_t disk_bytes() const = 0;       // on disk now, all segments
   virtual uint64_t unacked_count() const = 0;   // appended, not acknowledged
   // Metric-ready counters since open(): records lost to corruption (a corrupt region whose record count
-  // is unreadable counts as one), and segments on disk now.
-  virtual uint64_t corrupt_records() const = 0;
-  virtual size_t segment_count() const = 0;
+  // is unreadable counts as one), and segments on disk now. Not pure, so fakes need not implement them.
+  virtual uint64_t corrupt_records() const { return 0; }
+  virtual size_t segment_count() const { return 0; }
 };
 
 }  // namespace logpipe::shipper
