@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <type_traits>
@@ -44,6 +46,7 @@ constexpr uint32_t kBlockMagic = 0x425a504c;       // "LPZB"
 constexpr size_t kBlockFixedBytes = 16;            // magic, raw_len, comp_len, run_count
 constexpr size_t kRunBytes = 12;
 constexpr size_t kBlockRawBytes = 128 << 10;       // records per compressed block (and per corruption loss)
+constexpr int64_t kCompactionStepBytes = 128 << 10;  // raw bytes compressed per append/maybe_sync call
 constexpr uint64_t kSeqLease = 1 << 20;            // sequence numbers reserved per durable write
 constexpr uint32_t kSeqMagic = 0x51535043;         // "CPSQ"
 constexpr uint32_t kAckedMagic = 0x4b415043;       // "CPAK"
@@ -178,7 +181,8 @@ struct RawScan {
   int64_t valid_end = 0;         // end of the last whole record (where a torn tail is cut)
   uint64_t corrupt_regions = 0;  // invalid bytes followed by a valid record
   bool bad_tail = false;         // invalid bytes up to the end, no valid record after them
-  uint64_t last_seq = 0;
+  uint64_t last_seq = 0;         // of the last record visited (and not refused by fn)
+  int64_t stopped_at = -1;       // offset of the record fn returned false for
 };
 
 // Visits every valid record of records framed from `start` to the end of `r`, in order, until `fn`
@@ -200,6 +204,7 @@ Result<RawScan> scan_records(ByteReader& r, int64_t start, uint64_t min_seq, Fn&
         if (!rec) return rec.error();
         if (rec->valid) {
           found = true;
+          off = o;
           break;
         }
       }
@@ -210,7 +215,10 @@ Result<RawScan> scan_records(ByteReader& r, int64_t start, uint64_t min_seq, Fn&
       ++scan.corrupt_regions;
     }
     if constexpr (std::is_same_v<decltype(fn(rec->seq, rec->payload)), bool>) {
-      if (!fn(rec->seq, rec->payload)) break;
+      if (!fn(rec->seq, rec->payload)) {
+        scan.stopped_at = off;
+        break;
+      }
     } else {
       fn(rec->seq, rec->payload);
     }
@@ -311,6 +319,12 @@ class SeqSet {
     return true;
   }
   uint64_t size() const { return count_; }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (size_t w = 0; w < words_.size(); ++w)
+      for (uint64_t bits = words_[w]; bits != 0; bits &= bits - 1)
+        fn(base_ + w * 64 + static_cast<uint64_t>(std::countr_zero(bits)));
+  }
   // The lowest member; the set must not be empty.
   uint64_t lowest() const {
     while (words_[low_word_] == 0) ++low_word_;  // bits below are never set again
@@ -415,6 +429,26 @@ Result<std::string> load_or_create_id(const std::string& dir, bool has_segments)
 
 using ReplayFn = std::function<bool(uint64_t, std::string_view)>;
 
+// The rewrite of one sealed raw segment into a compressed one, done a step at a time so that sealing a
+// large segment never stalls the owner's loop (see README.md).
+struct Compaction {
+  uint64_t first_seq = 0;
+  int in = -1;
+  int out = -1;
+  std::unique_ptr<ByteReader> reader;
+  int64_t off = kFileHeaderBytes;  // next record to read
+  uint64_t min_seq = 0;
+  std::string block;
+  std::vector<std::pair<uint64_t, uint32_t>> runs;
+  SeqSet kept;                     // written to the compressed file
+  int64_t written = 0;             // size of the .zst.tmp (counted in disk_bytes_)
+  uint64_t corrupt_regions = 0;
+  ~Compaction() {
+    if (in >= 0) ::close(in);
+    if (out >= 0) ::close(out);
+  }
+};
+
 class FileWal final : public Wal {
  public:
   FileWal(const WalOptions& options, const Clock& clock)
@@ -461,7 +495,13 @@ class FileWal final : public Wal {
   Status seal_active();
   // A sealed segment: deleted when nothing in it is pending, else compressed if configured.
   Status settle(uint64_t first_seq);
-  Status compress(Segment& seg);
+  // Compaction: queued by settle(), advanced by append() and maybe_sync(), finished by open() and close().
+  Status start_compaction(uint64_t first_seq);
+  Status step_compaction(int64_t budget_bytes);
+  Status finish_compaction();
+  void abort_compaction(const std::string& why);
+  Status finish_compactions();
+  Status flush_block();
   Status remove_segment(uint64_t first_seq);
   Status replay_segment(uint64_t first_seq, uint64_t from, uint64_t limit, const ReplayFn& fn, bool* stopped);
   Status write_watermark(bool durable);
@@ -495,6 +535,8 @@ class FileWal final : public Wal {
   std::string record_buf_;
   ZSTD_CCtx* cctx_ = nullptr;
   ZSTD_DCtx* dctx_ = nullptr;
+  std::unique_ptr<Compaction> job_;
+  std::vector<uint64_t> compress_queue_;  // sealed raw segments to compress, oldest first
 };
 
 Status FileWal::recover() {
@@ -580,6 +622,7 @@ Status FileWal::recover() {
   for (const auto& [first, seg] : segments_) firsts.push_back(first);
   for (uint64_t first : firsts)
     if (Status s = settle(first); !s) return s;
+  if (Status s = finish_compactions(); !s) return s;
   watermark_time_ = clock_.now();
   if (corrupt_ > 0)
     log::warn("wal recovered with corrupt records skipped",
@@ -715,8 +758,9 @@ Result<uint64_t> FileWal::append(std::string_view event) {
   int64_t need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
   if (disk_bytes_ + need > opts_.max_disk_bytes && active_fd_ >= 0 &&
       segments_.at(active_first_).bytes >= segment_bytes_ / 8) {
-    // Make room before refusing: sealing deletes what is acknowledged and compresses the rest of the
-    // raw active segment (during a Kafka outage this is what lets the budget hold compressed data).
+    // Make room before refusing: sealing deletes an acknowledged segment now, or queues the compression
+    // of its unacknowledged records (during a Kafka outage this lets the budget hold compressed data; the
+    // room appears a few maybe_sync() calls later).
     if (Status s = seal_active(); !s) log::error("wal seal failed", {{"error", std::string_view(s.message())}});
     need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
   }
@@ -760,6 +804,7 @@ Result<uint64_t> FileWal::append(std::string_view event) {
   } else if (unsynced_bytes_ >= opts_.sync_bytes || clock_.now() - *unsynced_since_ >= opts_.sync_interval) {
     s = sync_active();
   }
+  if (s && (job_ || !compress_queue_.empty())) s = step_compaction(kCompactionStepBytes);
   if (!s) log::error("wal sync after append failed", {{"error", std::string_view(s.message())}});
   return seq;
 }
@@ -797,13 +842,16 @@ Status FileWal::settle(uint64_t first_seq) {
     }
     return remove_segment(first_seq);
   }
-  if (!seg.compressed && opts_.compression_level > 0) return compress(seg);
+  if (!seg.compressed && opts_.compression_level > 0 && (!job_ || job_->first_seq != first_seq) &&
+      std::find(compress_queue_.begin(), compress_queue_.end(), first_seq) == compress_queue_.end())
+    compress_queue_.push_back(first_seq);
   return Status::Ok();
 }
 
 Status FileWal::remove_segment(uint64_t first_seq) {
   auto it = segments_.find(first_seq);
   if (it == segments_.end()) return Status::Ok();
+  if (job_ && job_->first_seq == first_seq) abort_compaction("");
   const std::string path = path_of(it->second);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error(errno_text("wal delete " + path));
   disk_bytes_ -= it->second.bytes;
@@ -812,102 +860,164 @@ Status FileWal::remove_segment(uint64_t first_seq) {
   return fsync_dir(opts_.dir);
 }
 
-Status FileWal::compress(Segment& seg) {
+Status FileWal::start_compaction(uint64_t first_seq) {
+  Segment& seg = segments_.at(first_seq);
   const std::string raw_path = path_of(seg);
-  const std::string zst_path = opts_.dir + "/" + segment_file(seg.first_seq, true);
-  const std::string tmp_path = zst_path + ".tmp";
-  const int in = ::open(raw_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return Error(errno_text("wal open " + raw_path));
-  const int out = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) {
-    ::close(in);
-    return Error(errno_text("wal create " + tmp_path));
-  }
-  if (cctx_ == nullptr) cctx_ = ZSTD_createCCtx();
-
-  std::string file_head(kZstMagic, 8);
-  put64(file_head, seg.first_seq);
-  Status s = write_all(out, file_head.data(), file_head.size());
-  int64_t written = kFileHeaderBytes;
-  std::string block, compressed, header;
-  std::vector<std::pair<uint64_t, uint32_t>> runs;
-  SeqSet kept;
-  auto flush = [&]() {
-    if (!s || block.empty()) return;
-    compressed.resize(ZSTD_compressBound(block.size()));
-    const size_t n = ZSTD_compressCCtx(cctx_, compressed.data(), compressed.size(), block.data(), block.size(),
-                                       opts_.compression_level);
-    if (ZSTD_isError(n)) {
-      s = Error(std::string("zstd: ") + ZSTD_getErrorName(n));
-      return;
-    }
-    compressed.resize(n);
-    header.clear();
-    put32(header, kBlockMagic);
-    put32(header, static_cast<uint32_t>(block.size()));
-    put32(header, static_cast<uint32_t>(n));
-    put32(header, static_cast<uint32_t>(runs.size()));
-    for (const auto& [first, count] : runs) {
-      put64(header, first);
-      put32(header, count);
-    }
-    put64(header, XXH3_64bits(compressed.data(), compressed.size()));
-    put64(header, XXH3_64bits(header.data(), header.size()));
-    s = write_all(out, header.data(), header.size());
-    if (s) s = write_all(out, compressed.data(), compressed.size());
-    written += static_cast<int64_t>(header.size() + compressed.size());
-    block.clear();
-    runs.clear();
-  };
-
+  const std::string tmp_path = opts_.dir + "/" + segment_file(first_seq, true) + ".tmp";
+  auto job = std::make_unique<Compaction>();
+  job->first_seq = first_seq;
+  job->min_seq = first_seq;
+  job->in = ::open(raw_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (job->in < 0) return Error(errno_text("wal open " + raw_path));
   struct stat st {};
-  if (s && ::fstat(in, &st) != 0) s = Error(errno_text("stat"));
-  uint64_t corrupt_regions = 0;
-  if (s) {
-    ByteReader r(in, st.st_size);
-    auto scan = scan_records(r, kFileHeaderBytes, seg.first_seq, [&](uint64_t seq, std::string_view payload) {
-      if (!seg.pending.contains(seq) || !s) return;
-      frame_record(block, seq, payload);
-      if (!runs.empty() && runs.back().first + runs.back().second == seq) {
-        ++runs.back().second;
-      } else {
-        runs.emplace_back(seq, 1);
-      }
-      kept.insert(seq);
-      if (block.size() >= kBlockRawBytes) flush();
-    });
-    if (!scan) s = Error(scan.error().message());
-    if (scan) corrupt_regions = scan->corrupt_regions + (scan->bad_tail ? 1 : 0);
-    flush();
-  }
-  if (s && ::fdatasync(out) != 0) s = Error(errno_text("fdatasync"));
-  ::close(out);
-  ::close(in);
-  if (s && ::rename(tmp_path.c_str(), zst_path.c_str()) != 0) s = Error(errno_text("rename"));
-  if (!s) {
+  if (::fstat(job->in, &st) != 0) return Error(errno_text("wal stat " + raw_path));
+  job->reader = std::make_unique<ByteReader>(job->in, st.st_size);
+  job->out = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (job->out < 0) return Error(errno_text("wal create " + tmp_path));
+  std::string head(kZstMagic, 8);
+  put64(head, first_seq);
+  if (Status s = write_all(job->out, head.data(), head.size()); !s) {
     ::unlink(tmp_path.c_str());
-    // Not fatal: the raw segment stays, valid and complete, just uncompressed.
+    return s;
+  }
+  job->written = kFileHeaderBytes;
+  disk_bytes_ += job->written;
+  if (cctx_ == nullptr) cctx_ = ZSTD_createCCtx();
+  job_ = std::move(job);
+  return Status::Ok();
+}
+
+Status FileWal::flush_block() {
+  Compaction& job = *job_;
+  if (job.block.empty()) return Status::Ok();
+  std::string compressed(ZSTD_compressBound(job.block.size()), '\0');
+  const size_t n = ZSTD_compressCCtx(cctx_, compressed.data(), compressed.size(), job.block.data(), job.block.size(),
+                                     opts_.compression_level);
+  if (ZSTD_isError(n)) return Error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  compressed.resize(n);
+  std::string header;
+  put32(header, kBlockMagic);
+  put32(header, static_cast<uint32_t>(job.block.size()));
+  put32(header, static_cast<uint32_t>(n));
+  put32(header, static_cast<uint32_t>(job.runs.size()));
+  for (const auto& [first, count] : job.runs) {
+    put64(header, first);
+    put32(header, count);
+  }
+  put64(header, XXH3_64bits(compressed.data(), compressed.size()));
+  put64(header, XXH3_64bits(header.data(), header.size()));
+  if (Status s = write_all(job.out, header.data(), header.size()); !s) return s;
+  if (Status s = write_all(job.out, compressed.data(), compressed.size()); !s) return s;
+  const auto bytes = static_cast<int64_t>(header.size() + compressed.size());
+  job.written += bytes;
+  disk_bytes_ += bytes;
+  job.block.clear();
+  job.runs.clear();
+  return Status::Ok();
+}
+
+void FileWal::abort_compaction(const std::string& why) {
+  if (!job_) return;
+  const std::string tmp_path = opts_.dir + "/" + segment_file(job_->first_seq, true) + ".tmp";
+  ::unlink(tmp_path.c_str());
+  disk_bytes_ -= job_->written;
+  // Not fatal: the raw segment stays, valid and complete, just uncompressed.
+  if (!why.empty())
     log::warn("wal segment compression failed; kept uncompressed",
-              {{"path", std::string_view(raw_path)}, {"error", std::string_view(s.message())}});
+              {{"path", std::string_view(tmp_path)}, {"error", std::string_view(why)}});
+  job_.reset();
+}
+
+// Reads about `budget_bytes` of the raw segment being compressed (starting the next queued one if none),
+// compressing full blocks; finishes the job at the end of the file.
+Status FileWal::step_compaction(int64_t budget_bytes) {
+  while (!job_ && !compress_queue_.empty()) {
+    const uint64_t first = compress_queue_.front();
+    compress_queue_.erase(compress_queue_.begin());
+    auto it = segments_.find(first);
+    if (it == segments_.end() || it->second.compressed || it->second.pending.size() == 0) continue;
+    if (Status s = start_compaction(first); !s) {
+      abort_compaction(s.message());
+      log::warn("wal segment compression failed; kept uncompressed", {{"error", std::string_view(s.message())}});
+    }
+  }
+  if (!job_) return Status::Ok();
+  Compaction& job = *job_;
+  const Segment& seg = segments_.at(job.first_seq);
+  int64_t consumed = 0;
+  Status s;
+  auto scan = scan_records(*job.reader, job.off, job.min_seq, [&](uint64_t seq, std::string_view payload) {
+    if (consumed >= budget_bytes || !s) return false;
+    consumed += kRecordHeaderBytes + static_cast<int64_t>(payload.size());
+    if (!seg.pending.contains(seq)) return true;  // acknowledged: dropped by the rewrite
+    frame_record(job.block, seq, payload);
+    if (!job.runs.empty() && job.runs.back().first + job.runs.back().second == seq) {
+      ++job.runs.back().second;
+    } else {
+      job.runs.emplace_back(seq, 1);
+    }
+    job.kept.insert(seq);
+    if (job.block.size() >= kBlockRawBytes) s = flush_block();
+    return true;
+  });
+  if (!scan) s = Error(scan.error().message());
+  if (!s) {
+    abort_compaction(s.message());
     return Status::Ok();
   }
+  job.corrupt_regions += scan->corrupt_regions + (scan->bad_tail ? 1 : 0);
+  if (scan->stopped_at >= 0) {
+    job.off = scan->stopped_at;
+    if (scan->last_seq > 0) job.min_seq = scan->last_seq + 1;
+    return Status::Ok();
+  }
+  return finish_compaction();
+}
+
+Status FileWal::finish_compaction() {
+  Compaction& job = *job_;
+  const uint64_t first_seq = job.first_seq;
+  const std::string raw_path = opts_.dir + "/" + segment_file(first_seq, false);
+  const std::string zst_path = opts_.dir + "/" + segment_file(first_seq, true);
+  const std::string tmp_path = zst_path + ".tmp";
+  Status s = flush_block();
+  if (s && ::fdatasync(job.out) != 0) s = Error(errno_text("fdatasync"));
+  if (s && ::rename(tmp_path.c_str(), zst_path.c_str()) != 0) s = Error(errno_text("rename"));
+  if (!s) {
+    abort_compaction(s.message());
+    return Status::Ok();
+  }
+  Segment& seg = segments_.at(first_seq);
+  // Acknowledged since they were written, or never found (corruption): only the rest stays pending.
+  SeqSet pending;
+  job.kept.for_each([&](uint64_t seq) {
+    if (seg.pending.contains(seq)) pending.insert(seq);
+  });
+  uint64_t lost_pending = 0;
+  seg.pending.for_each([&](uint64_t seq) {
+    if (!job.kept.contains(seq)) ++lost_pending;
+  });
+  if (lost_pending > 0 || job.corrupt_regions > 0) {
+    corrupt_ += std::max<uint64_t>(lost_pending, job.corrupt_regions);
+    log::warn("wal corrupt records skipped while sealing",
+              {{"path", std::string_view(raw_path)}, {"lost", static_cast<int64_t>(lost_pending)}});
+  }
+  unacked_ -= lost_pending;
+  seg.pending = std::move(pending);
+  seg.compressed = true;
+  disk_bytes_ -= seg.bytes;  // the compressed bytes were counted while written
+  seg.bytes = job.written;
+  job_.reset();
   if (::unlink(raw_path.c_str()) != 0) s = Error(errno_text("wal delete " + raw_path));
   if (Status d = fsync_dir(opts_.dir); s && !d) s = d;
-
-  // Pending records the scan did not find are lost to corruption of the raw file.
-  const uint64_t lost = seg.pending.size() - kept.size();
-  if (lost > 0 || corrupt_regions > 0) {
-    corrupt_ += std::max<uint64_t>(lost, corrupt_regions);
-    log::warn("wal corrupt records skipped while sealing",
-              {{"path", std::string_view(raw_path)}, {"lost", static_cast<int64_t>(lost)}});
-  }
-  unacked_ -= lost;
-  seg.pending = std::move(kept);
-  seg.compressed = true;
-  disk_bytes_ += written - seg.bytes;
-  seg.bytes = written;
   if (!s) return s;
-  return settle(seg.first_seq);  // deletes it if corruption left nothing pending
+  return settle(first_seq);  // deletes it if nothing is pending any more
+}
+
+Status FileWal::finish_compactions() {
+  Status s;
+  while (s && (job_ || !compress_queue_.empty())) s = step_compaction(std::numeric_limits<int64_t>::max());
+  return s;
 }
 
 void FileWal::ack(uint64_t seq) {
@@ -940,6 +1050,9 @@ Status FileWal::write_watermark(bool durable) {
 
 Status FileWal::maybe_sync() {
   if (closed_) return Error("wal closed");
+  if (job_ || !compress_queue_.empty()) {
+    if (Status s = step_compaction(kCompactionStepBytes); !s) return s;
+  }
   const auto now = clock_.now();
   if (unsynced_since_ && now - *unsynced_since_ >= opts_.sync_interval) return sync();
   if (now - watermark_time_ >= opts_.sync_interval) {
@@ -959,6 +1072,7 @@ Status FileWal::sync() {
 Status FileWal::close() {
   if (closed_) return Status::Ok();
   Status s = seal_active();
+  if (Status c = finish_compactions(); s && !c) s = c;
   if (Status w = write_watermark(true); s && !w) s = w;
   // Tight lease: the next process continues without a gap.
   if (s) {

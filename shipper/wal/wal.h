@@ -9,8 +9,10 @@
 // to; a segment is sealed when it reaches segment_bytes (or on close) and is then immutable. Records are
 // framed with length and checksum so a torn tail (kill -9 mid-write) is detected and cut at the last whole
 // record; a corrupt record in a sealed segment is skipped and counted (corrupt_records()), never a crash.
-// The active segment is stored uncompressed; sealing rewrites the records not yet acknowledged into a
-// zstd-compressed segment (compression_level > 0) or deletes the segment when all are acknowledged.
+// The active segment is stored uncompressed; sealing deletes the segment when all its records are
+// acknowledged, otherwise (compression_level > 0) rewrites the unacknowledged ones into a zstd-compressed
+// segment, in steps of ~128 KiB run by append() and maybe_sync() so that no call stalls; open() and
+// close() finish pending rewrites.
 // Each open() starts a new active segment; the previous process's last segment is recovered and sealed.
 //
 // Durability (the guarantee the TCP input documents): append() returns once the record is in the OS
@@ -36,8 +38,9 @@
 //
 // Disk budget: append() fails (is_full()) when the record would bring disk_bytes() past
 // max_disk_bytes; is_full() turns false as soon as deleted segments make room for the refused record.
-// Before refusing, a raw active segment holding at least segment_bytes / 8 is sealed (compressed). The
-// effective segment size is at most max_disk_bytes / 4, so acknowledging everything always frees room.
+// Before refusing, a raw active segment holding at least segment_bytes / 8 is sealed (its compression,
+// done a step per append()/maybe_sync(), frees room shortly after). The effective segment size is at most
+// max_disk_bytes / 4, so acknowledging everything always frees room.
 // While a segment is sealed, its compressed copy and the raw file briefly coexist, so the directory can
 // exceed the budget by up to one segment for that moment.
 //
