@@ -1,6 +1,8 @@
 // Micro benchmark of the shipper's write-ahead log (shipper/wal): appends per second and MiB/s of ~300-byte
 // JSON events with the default sync settings, next to the peer "raw": write(2) of the same bytes to one file
-// with fdatasync at the same batching (every sync_interval or sync_bytes, whichever first). Run by
+// with fdatasync at the same batching (every sync_interval or sync_bytes, whichever first); then both again
+// with 64 events per call (Wal::append_batch vs one write of 64 lines), each WAL row compared with the raw
+// row of its batching. Run by
 // bench/wal_append.sh, which documents the scenarios; prints one table, medians of the runs.
 //
 //   logpipe_bench_wal_append [--events N] [--runs R] [--dir D]
@@ -68,7 +70,8 @@ std::vector<std::string> make_events(size_t n) {
 
 // The WAL as the TCP input drives it: append, maybe_sync each iteration, acks `ack_lag` events behind
 // (Kafka healthy) or none (Kafka down: sealed segments are compressed).
-Sample run_wal(const std::vector<std::string>& events, const std::string& dir, bool acks, size_t ack_lag) {
+Sample run_wal(const std::vector<std::string>& events, const std::string& dir, bool acks, size_t ack_lag,
+               size_t batch) {
   std::filesystem::remove_all(dir);
   WalOptions o;
   o.dir = dir;
@@ -84,21 +87,26 @@ Sample run_wal(const std::vector<std::string>& events, const std::string& dir, b
   seqs.reserve(events.size());
   const double cpu0 = cpu_now();
   const auto t0 = Clock::now();
-  for (size_t i = 0; i < events.size(); ++i) {
+  std::vector<std::string_view> views;
+  for (size_t i = 0; i < events.size(); i += batch) {
+    const size_t n = std::min(batch, events.size() - i);
+    views.assign(events.begin() + static_cast<ptrdiff_t>(i), events.begin() + static_cast<ptrdiff_t>(i + n));
     const auto a0 = Clock::now();
-    auto seq = wal->append(events[i]);
+    auto seq = n == 1 ? wal->append(views[0]) : wal->append_batch(views);
     s.worst_ms = std::max(s.worst_ms, std::chrono::duration<double, std::milli>(Clock::now() - a0).count());
     if (!seq) {
       std::fprintf(stderr, "append: %s\n", seq.error().message().c_str());
       std::exit(1);
     }
-    seqs.push_back(*seq);
-    if (acks && i >= ack_lag) wal->ack(seqs[i - ack_lag]);
+    for (size_t k = 0; k < n; ++k) {
+      seqs.push_back(*seq + k);
+      if (acks && i + k >= ack_lag) wal->ack(seqs[i + k - ack_lag]);
+    }
     if (auto st = wal->maybe_sync(); !st) {
       std::fprintf(stderr, "sync: %s\n", st.message().c_str());
       std::exit(1);
     }
-    if ((i & 1023) == 0) s.disk_peak = std::max(s.disk_peak, wal->disk_bytes());
+    if ((i / batch) % 1024 == 0) s.disk_peak = std::max(s.disk_peak, wal->disk_bytes());
   }
   if (auto st = wal->sync(); !st) std::exit(1);
   s.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -111,7 +119,7 @@ Sample run_wal(const std::vector<std::string>& events, const std::string& dir, b
 }
 
 // The peer: the same bytes (plus a newline) with write(2) to one file, fdatasync at the WAL's defaults.
-Sample run_raw(const std::vector<std::string>& events, const std::string& dir) {
+Sample run_raw(const std::vector<std::string>& events, const std::string& dir, size_t batch) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const WalOptions defaults;
@@ -125,10 +133,13 @@ Sample run_raw(const std::vector<std::string>& events, const std::string& dir) {
   std::string line;
   const double cpu0 = cpu_now();
   const auto t0 = Clock::now();
-  for (const auto& e : events) {
+  for (size_t i = 0; i < events.size(); i += batch) {
     const auto a0 = Clock::now();
-    line.assign(e);
-    line.push_back('\n');
+    line.clear();
+    for (size_t k = i; k < std::min(i + batch, events.size()); ++k) {
+      line.append(events[k]);
+      line.push_back('\n');
+    }
     if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::exit(1);
     unsynced += static_cast<int64_t>(line.size());
     total += static_cast<int64_t>(line.size());
@@ -182,10 +193,18 @@ int main(int argc, char** argv) {
     int64_t disk = 0;
     double worst_ms = 0;
   };
-  Row rows[] = {{"raw write+fdatasync (peer)"}, {"wal, acks 1000 behind"}, {"wal, no acks (Kafka down)"}};
+  constexpr size_t kBatch = 64;
+  Row rows[] = {{"raw write+fdatasync (peer)"},
+                {"wal, acks 1000 behind"},
+                {"wal, no acks (Kafka down)"},
+                {"raw, 64 events per write"},
+                {"wal batch 64, acks behind"}};
   for (int r = 0; r < runs; ++r) {  // interleaved, so load from other jobs hits all alike
-    for (int k = 0; k < 3; ++k) {
-      const Sample s = k == 0 ? run_raw(events, dir) : run_wal(events, dir, k == 1, 1000);
+    for (int k = 0; k < 5; ++k) {
+      const Sample s = k == 0   ? run_raw(events, dir, 1)
+                       : k == 3 ? run_raw(events, dir, kBatch)
+                       : k == 4 ? run_wal(events, dir, true, 1000, kBatch)
+                                : run_wal(events, dir, k == 1, 1000, 1);
       rows[k].secs.push_back(s.seconds);
       rows[k].cpu.push_back(s.cpu_seconds);
       rows[k].disk = std::max(rows[k].disk, s.disk_peak);
@@ -200,8 +219,9 @@ int main(int argc, char** argv) {
   std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(29, '-').c_str(), std::string(14, '-').c_str(),
               std::string(10, '-').c_str(), std::string(16, '-').c_str(), std::string(15, '-').c_str(),
               std::string(17, '-').c_str(), std::string(11, '-').c_str());
-  const double raw_secs = median(rows[0].secs);
-  for (const auto& row : rows) {
+  for (size_t k = 0; k < 5; ++k) {
+    const Row& row = rows[k];
+    const double raw_secs = median(rows[k < 3 ? 0 : 3].secs);  // each WAL row vs the peer at its batching
     const double secs = median(row.secs);
     std::printf("| %-27s | %12.0f | %8.1f | %14.2f | %13.1f | %15.1f | %8.2fx |\n", row.name,
                 static_cast<double>(events_n) / secs, mib / secs, median(row.cpu) * 1e6 / static_cast<double>(events_n),

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -469,7 +470,8 @@ class FileWal final : public Wal {
   Status recover();
 
   const std::string& id() const override { return id_; }
-  Result<uint64_t> append(std::string_view event) override;
+  Result<uint64_t> append(std::string_view event) override { return append_batch(std::span(&event, 1)); }
+  Result<uint64_t> append_batch(std::span<const std::string_view> events) override;
   bool is_full() const override { return refused_bytes_ > 0 && disk_bytes_ + refused_bytes_ > opts_.max_disk_bytes; }
   void ack(uint64_t seq) override;
   Status replay(const std::function<void(uint64_t seq, std::string_view event)>& fn) override {
@@ -751,10 +753,14 @@ Status FileWal::open_active() {
   return Status::Ok();
 }
 
-Result<uint64_t> FileWal::append(std::string_view event) {
+Result<uint64_t> FileWal::append_batch(std::span<const std::string_view> events) {
   if (closed_) return Error("wal closed");
-  if (event.size() > kMaxEventBytes) return Error("wal: event too large");
-  const int64_t size = kRecordHeaderBytes + static_cast<int64_t>(event.size());
+  if (events.empty()) return Error("wal: empty batch");
+  int64_t size = 0;
+  for (std::string_view e : events) {
+    if (e.size() > kMaxEventBytes) return Error("wal: event too large");
+    size += kRecordHeaderBytes + static_cast<int64_t>(e.size());
+  }
   int64_t need = size + (active_fd_ < 0 ? kFileHeaderBytes : 0);
   if (disk_bytes_ + need > opts_.max_disk_bytes && active_fd_ >= 0 &&
       segments_.at(active_first_).bytes >= segment_bytes_ / 8) {
@@ -769,35 +775,37 @@ Result<uint64_t> FileWal::append(std::string_view event) {
     return Error("wal full: disk budget of " + std::to_string(opts_.max_disk_bytes) + " bytes reached");
   }
   refused_bytes_ = 0;
-  if (next_seq_ >= lease_) {
+  const uint64_t first = next_seq_;
+  if (first + events.size() > lease_) {
     // Reserve the next block of numbers durably before handing any out (see wal.h, Sequence numbers).
-    if (Status s = seq_file_.write(next_seq_ + kSeqLease, true); !s) return Error("wal seq lease: " + s.message());
-    lease_ = next_seq_ + kSeqLease;
+    const uint64_t lease = first + events.size() + kSeqLease;
+    if (Status s = seq_file_.write(lease, true); !s) return Error("wal seq lease: " + s.message());
+    lease_ = lease;
   }
   if (active_fd_ < 0) {
     if (Status s = open_active(); !s) return Error(s.message());
   }
   Segment& seg = segments_.at(active_first_);
-  const uint64_t seq = next_seq_;
   record_buf_.clear();
-  frame_record(record_buf_, seq, event);
+  for (size_t i = 0; i < events.size(); ++i) frame_record(record_buf_, first + i, events[i]);
   if (Status s = write_all(active_fd_, record_buf_.data(), record_buf_.size()); !s) {
     // A partial write would leave a torn record in the middle of the segment: cut it.
     if (::ftruncate(active_fd_, seg.bytes) != 0)
       log::error("wal cannot cut a failed write", {{"error", std::string_view(std::strerror(errno))}});
     return Error("wal append: " + s.message());
   }
-  ++next_seq_;
-  seg.pending.insert(seq);
-  seg.last_seq = seq;
+  for (size_t i = 0; i < events.size(); ++i) seg.pending.insert(first + i);
+  next_seq_ = first + events.size();
+  seg.last_seq = next_seq_ - 1;
   seg.bytes += size;
   disk_bytes_ += size;
-  ++unacked_;
+  unacked_ += events.size();
   unsynced_bytes_ += size;
   if (!unsynced_since_) unsynced_since_ = clock_.now();
+  if (record_buf_.capacity() > (1 << 20)) std::string().swap(record_buf_);  // do not keep a huge batch's buffer
 
-  // The record is in the page cache: the append succeeded. Sync and seal failures are reported by the
-  // next sync call (sync_error_), the record stays appended.
+  // The records are in the page cache: the append succeeded. Sync and seal failures are reported by the
+  // next sync call (sync_error_), the records stay appended.
   Status s;
   if (seg.bytes >= segment_bytes_) {
     s = seal_active();
@@ -806,7 +814,7 @@ Result<uint64_t> FileWal::append(std::string_view event) {
   }
   if (s && (job_ || !compress_queue_.empty())) s = step_compaction(kCompactionStepBytes);
   if (!s) log::error("wal sync after append failed", {{"error", std::string_view(s.message())}});
-  return seq;
+  return first;
 }
 
 Status FileWal::sync_active() {

@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -85,6 +86,18 @@ class Wal {
   // failure; the caller must then stop reading its sockets (backpressure) and retry later.
   virtual Result<uint64_t> append(std::string_view event) = 0;
   virtual bool is_full() const = 0;
+
+  // Appends several events with one write(2) (the per-event syscall is most of append()'s cost; see
+  // bench/README.md, WAL append). They get consecutive sequence numbers; returns the first. All or
+  // nothing: on error (budget, I/O) none was appended. An empty batch is an error. The default (for
+  // fakes) calls append() for each, not atomically.
+  virtual Result<uint64_t> append_batch(std::span<const std::string_view> events) {
+    if (events.empty()) return Error("empty batch");
+    auto first = append(events[0]);
+    for (size_t i = 1; first && i < events.size(); ++i)
+      if (auto r = append(events[i]); !r) return r;
+    return first;
+  }
 
   // Kafka acknowledged the event with sequence `seq`. Acks may arrive in any order; a segment is deleted
   // once every sequence number in it is acknowledged (and it is sealed). Unknown or repeated sequence

@@ -98,6 +98,36 @@ TEST_CASE("wal: appended events replay in order with their payloads until acknow
   CHECK(wal->close().ok());
 }
 
+TEST_CASE("wal: append_batch writes consecutive numbers at once, all or nothing", "[wal]") {
+  TempDir dir;
+  ManualClock clock;
+  WalOptions o = options_in(dir);
+  o.max_disk_bytes = 8 << 10;
+  o.compression_level = 0;
+  auto wal = must_open(o, clock);
+  REQUIRE(wal->append("single").ok());
+  const std::vector<std::string> events = {json_event(0), json_event(1), json_event(2)};
+  const std::vector<std::string_view> views(events.begin(), events.end());
+  auto first = wal->append_batch(views);
+  REQUIRE(first.ok());
+  CHECK(*first == 2);
+  CHECK_FALSE(wal->append_batch({}).ok());
+
+  // A batch that does not fit in the budget appends nothing.
+  const std::vector<std::string> big(30, json_event(3));
+  const std::vector<std::string_view> big_views(big.begin(), big.end());
+  const int64_t before = wal->disk_bytes();
+  CHECK_FALSE(wal->append_batch(big_views).ok());
+  CHECK(wal->is_full());
+  CHECK(wal->disk_bytes() == before);
+  CHECK(wal->unacked_count() == 4);
+  auto next = wal->append("after");
+  REQUIRE(next.ok());
+  CHECK(*next == 5);
+  CHECK(replay_all(*wal) == std::map<uint64_t, std::string>{
+                                {1, "single"}, {2, events[0]}, {3, events[1]}, {4, events[2]}, {5, "after"}});
+}
+
 TEST_CASE("wal: a second process cannot open the same directory", "[wal]") {
   TempDir dir;
   ManualClock clock;
