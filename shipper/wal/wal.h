@@ -24,10 +24,11 @@
 // otherwise the last appends before a pause wait for the next call.
 //
 // Replay is at least once: replay() never returns an event whose segment was deleted (every event in it
-// was acknowledged), but it MAY return acknowledged events of a segment not yet deleted when the
-// acknowledgement happened after the last persisted ack watermark (the lowest unacknowledged sequence
-// number, written at each sync, so a restart does not replay a whole large segment). The TCP input makes
-// such replays invisible by deriving the Elasticsearch _id from (id(), seq).
+// was acknowledged), nor one at or below the persisted ack watermark (every number up to it was
+// acknowledged; written at each sync and every sync_interval, so a restart does not replay a whole large
+// segment), but it MAY return acknowledged events above that watermark whose segment still exists (acks
+// after the last write, or above a gap of an unacknowledged one). The TCP input makes such replays
+// invisible by deriving the Elasticsearch _id from (id(), seq).
 //
 // Sequence numbers: every appended record gets the next sequence number (uint64, starting at 1 for a
 // new WAL, continuing after the highest one found on open). Together with the WAL's stable `id()` they
