@@ -12,6 +12,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
   openjdk-17-jre-headless maven
+  # the real log senders of the TCP input tests (tests/senders/build.sh): javac, and a venv for python-logstash
+  openjdk-17-jdk-headless python3-venv
   # tools: kcat for poking at Kafka, util-linux for setpriv (Elasticsearch refuses to run as root)
   kcat util-linux
 )
