@@ -192,6 +192,9 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   // A container input the shipper unwrapped: the runtime's time is the fallback before the read time.
   if (!meta.runtime_time.empty()) wrapper_time_ = meta.runtime_time;
   foreign_ = meta.version == 0;  // its own tag says it all; no _no_rule_matched on top
+  // A TCP sender names its own host in the line (python-logstash, GELF, ...): that, not the receiving
+  // shipper, is the event's host.name.
+  ev_.want_sender_host = meta.source == "tcp";
   const std::string_view value = record.value;
   const int64_t reference = meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
 
@@ -217,7 +220,11 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
     ts = parse_timestamp(t, ev_.timestamp_format, reference);
     ts_failed = !ts;
   }
-  if (ts_failed) ev_.tag("_timestampparsefailure");
+  if (ts_failed) {
+    ev_.tag("_timestampparsefailure");
+    // The sender's value is kept as written, under `fields`, next to the read time used instead.
+    if (ev_.timestamp_value) keep_unmapped(ev_, ev_.timestamp_key, *ev_.timestamp_value);
+  }
   if (!ts && !wrapper_time_.empty()) ts = parse_timestamp(wrapper_time_, TimestampFormat::kIso8601, reference);
   if (!ts && !ts_failed && structured) ev_.tag("_no_timestamp");
   const int64_t when = ts ? *ts : reference;
@@ -249,7 +256,8 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   w.begin_object();
   w.kv("@timestamp", format_rfc3339_micros(when));
   w.kv("message", ev_[Field::kMessage]);
-  if (!meta.host.empty()) w.key("host").begin_object().kv("name", meta.host).end_object();
+  const std::string_view host = !ev_.sender_host.empty() ? ev_.sender_host : std::string_view(meta.host);
+  if (!host.empty()) w.key("host").begin_object().kv("name", host).end_object();
   if (!meta.service.empty()) w.key("service").begin_object().kv("name", meta.service).end_object();
   w.key("log").begin_object();
   opt(w, "level", level);
