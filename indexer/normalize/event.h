@@ -78,10 +78,13 @@ struct Event {
   std::optional<simdjson::dom::element> stack_frames;  // log4j2 JsonLayout thrown.extendedStackTrace
   // Text built from structured data (log4j2 JsonLayout's stack frame array -> error.stack_trace).
   std::string built_stack_trace;
-  // The sender's own host name (python-logstash `host`/`@source_host`, GELF `host`, `source_host`,
-  // `host.name`, `HOSTNAME`): only looked for when `want_sender_host` (records of the TCP input).
-  bool want_sender_host = false;
+  // What the sender says about itself: its host name (python-logstash `host`/`@source_host`, GELF `host`,
+  // `source_host`, `host.name`, `HOSTNAME`) and service (`service.name`). Only looked for when
+  // `want_sender_identity` (records of the TCP input, where the shipper is not on the sender's host);
+  // otherwise these members stay under `fields`.
+  bool want_sender_identity = false;
   std::string_view sender_host;
+  std::string_view sender_service;
   std::array<std::string_view, kMaxTags> tags{};
   size_t tag_count = 0;
   int64_t level_number = -1;  // a numeric level (GELF/syslog severity) when no string was given
@@ -109,8 +112,9 @@ struct Event {
     paths.clear();
     stack_frames.reset();
     built_stack_trace.clear();
-    want_sender_host = false;
+    want_sender_identity = false;
     sender_host = {};
+    sender_service = {};
     tag_count = 0;
     level_number = -1;
   }

@@ -192,9 +192,9 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   // A container input the shipper unwrapped: the runtime's time is the fallback before the read time.
   if (!meta.runtime_time.empty()) wrapper_time_ = meta.runtime_time;
   foreign_ = meta.version == 0;  // its own tag says it all; no _no_rule_matched on top
-  // A TCP sender names its own host in the line (python-logstash, GELF, ...): that, not the receiving
-  // shipper, is the event's host.name.
-  ev_.want_sender_host = meta.source == "tcp";
+  // A TCP sender may name its own host and service in the line (python-logstash, GELF, ECS layouts):
+  // those, not the receiving shipper's host or the listener's service, are the event's.
+  ev_.want_sender_identity = meta.source == "tcp";
   const std::string_view value = record.value;
   const int64_t reference = meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
 
@@ -258,7 +258,9 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   w.kv("message", ev_[Field::kMessage]);
   const std::string_view host = !ev_.sender_host.empty() ? ev_.sender_host : std::string_view(meta.host);
   if (!host.empty()) w.key("host").begin_object().kv("name", host).end_object();
-  if (!meta.service.empty()) w.key("service").begin_object().kv("name", meta.service).end_object();
+  const std::string_view service =
+      !ev_.sender_service.empty() ? ev_.sender_service : std::string_view(meta.service);
+  if (!service.empty()) w.key("service").begin_object().kv("name", service).end_object();
   w.key("log").begin_object();
   opt(w, "level", level);
   opt(w, "logger", ev_[Field::kLogger]);

@@ -26,6 +26,7 @@ enum class Key : uint8_t {
   kLift,             // mdc, @fields, contextMap: their members are mapped as if at the top level
   kTags,
   kHost,             // the sender's own host name (used for TCP records, else kept under `fields`)
+  kService,          // the sender's own service name (likewise)
   kDrop,             // format metadata: @version, ecs.version, level_value
   kExtra,
 };
@@ -37,7 +38,7 @@ struct KeyEntry {
 
 // Matched against the member's full dotted path: "log.level" and {"log":{"level":..}} both give
 // "log.level". Members of lifted objects (mdc, @fields, exception, contextMap) are matched by their own name.
-constexpr std::array<KeyEntry, 58> kKeys{{
+constexpr std::array<KeyEntry, 59> kKeys{{
     {"@timestamp", Key::kTimestamp},      {"instant", Key::kTimestamp},        {"timestamp", Key::kWeakTimestamp},
     {"time", Key::kWeakTimestamp},        {"ts", Key::kWeakTimestamp},         {"timeMillis", Key::kWeakTimestamp},
     {"message", Key::kMessage},           {"@message", Key::kMessage},         {"short_message", Key::kMessage},
@@ -57,7 +58,7 @@ constexpr std::array<KeyEntry, 58> kKeys{{
     {"contextMap", Key::kLift},           {"tags", Key::kTags},                {"@tags", Key::kTags},
     {"host", Key::kHost},                 {"host.name", Key::kHost},           {"@source_host", Key::kHost},
     {"source_host", Key::kHost},          {"HOSTNAME", Key::kHost},            {"@version", Key::kDrop},
-    {"ecs.version", Key::kDrop},          {"level_value", Key::kDrop},
+    {"ecs.version", Key::kDrop},          {"level_value", Key::kDrop},         {"service.name", Key::kService},
 }};
 
 constexpr int kMaxDepth = 8;  // deeper objects are kept whole as one leaf
@@ -230,8 +231,14 @@ void map_member(std::string_view k, element v, Event& ev, int depth) {
       return;
     }
     case Key::kHost:
-      if (ev.want_sender_host && as_string(v, s) && !s.empty() && ev.sender_host.empty()) {
+      if (ev.want_sender_identity && as_string(v, s) && !s.empty() && ev.sender_host.empty()) {
         ev.sender_host = s;
+        return;
+      }
+      return unmapped(ev, k, v, depth);
+    case Key::kService:
+      if (ev.want_sender_identity && as_string(v, s) && !s.empty() && ev.sender_service.empty()) {
+        ev.sender_service = s;
         return;
       }
       return unmapped(ev, k, v, depth);

@@ -2,8 +2,8 @@
 // logback + logstash-logback-encoder's LogstashTcpSocketAppender, log4j2's SocketAppender with
 // JsonTemplateLayout (EcsLayout with nullEventDelimiterEnabled, and JsonLayout), and python-logstash's
 // TCPLogstashHandler with its v0 and v1 formatters, each fetched and built by tests/senders/build.sh.
-// One shipper listens on one loopback port (port 0) per sender, each listener with its own service name,
-// so every sender's events can be told apart in Elasticsearch.
+// One shipper listens on one loopback address and port (port 0) per sender, each listener with its own
+// service name, so every sender's events can be told apart in Elasticsearch.
 
 #include <catch2/catch.hpp>
 
@@ -95,7 +95,11 @@ TEST_CASE("real logback, log4j2 and python-logstash senders -> TCP input -> Kafk
                          std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
   const std::string index_prefix = id + "-";
   std::string listeners;
-  for (const auto& s : kSenders) listeners += "  - listen: 127.0.0.1:0\n    service: " + s.service + "\n";
+  // One loopback address per listener (127.0.0.1, .2, ...), so the listener names in the shipper's log
+  // ("tcp: listening", named by their listen address) tell which port belongs to which sender.
+  auto address = [](size_t i) { return "127.0.0." + std::to_string(i + 1); };
+  for (size_t i = 0; i < kSenders.size(); ++i)
+    listeners += "  - listen: " + address(i) + ":0\n    service: " + kSenders[i].service + "\n";
   write_file(dir.file("shipper.yaml"),
              "host: it-host\n"
              "kafka:\n  brokers: " + kafka + "\n  topic: " + id + "\n"
@@ -115,14 +119,14 @@ TEST_CASE("real logback, log4j2 and python-logstash senders -> TCP input -> Kafk
   REQUIRE(indexer.started());
   auto logs = [&] { return "--- shipper ---\n" + shipper.log() + "--- indexer ---\n" + indexer.log(); };
 
-  // Each listener logs its port once it listens: {"msg":"tcp: listening","listener":...,"port":N}.
-  std::map<std::string, std::string> ports;  // service -> port
-  const std::regex listening(R"re("msg":"tcp: listening".*?"listener":"([^"]*)".*?"port":(\d+))re");
+  // Each listener logs its port once it listens: {"message":"tcp: listening","listener":...,"port":N}.
+  std::map<std::string, std::string> ports;  // listen address -> port
+  const std::regex listening(R"re("message":"tcp: listening".*?"listener":"([^"]*)".*?"port":(\d+))re");
   const bool up = wait_until(
       [&] {
         const std::string log = shipper.log();
         for (auto it = std::sregex_iterator(log.begin(), log.end(), listening); it != std::sregex_iterator(); ++it)
-          ports[(*it)[1]] = (*it)[2];
+          ports[(*it)[1].str()] = (*it)[2].str();
         return ports.size() == kSenders.size();
       },
       60s);
@@ -132,9 +136,11 @@ TEST_CASE("real logback, log4j2 and python-logstash senders -> TCP input -> Kafk
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
   const auto started = std::chrono::system_clock::now();
-  for (const auto& s : kSenders) {
-    const std::string port = ports.count(s.service) ? ports[s.service] : ports.begin()->second;
-    const auto r = run_command(senders_dir + "/bin/" + s.command + " 127.0.0.1:" + port + " " + s.args + " 2>&1");
+  for (size_t i = 0; i < kSenders.size(); ++i) {
+    const auto& s = kSenders[i];
+    const std::string port = ports[address(i) + ":0"];
+    REQUIRE_FALSE(port.empty());
+    const auto r = run_command(senders_dir + "/bin/" + s.command + " " + address(i) + ":" + port + " " + s.args + " 2>&1");
     INFO(s.service << ": " << r.out);
     REQUIRE(r.exit_code == 0);
   }

@@ -437,3 +437,24 @@ TEST_CASE("tcp senders: invalid JSON is kept whole as the message, tagged _jsonp
     CHECK_THAT(d.str("/message"), Catch::Contains("\xEF\xBF\xBD"));
   }
 }
+
+TEST_CASE("tcp senders: the host and service a TCP sender names are the event's; file lines keep them in fields",
+          "[indexer][tcp_senders]") {
+  const std::string line =
+      R"({"@timestamp":"2026-11-23T19:06:29Z","message":"m","host":{"name":"app-7"},"service.name":"billing"})";
+  Doc tcp(build_tcp(line));
+  CHECK(tcp.str("/host/name") == "app-7");
+  CHECK(tcp.str("/service/name") == "billing");
+  CHECK_FALSE(tcp.has("/fields/host.name"));
+  CHECK_FALSE(tcp.has("/fields/service.name"));
+  // Nothing named: the shipper's host and the listener's service.
+  Doc bare(build_tcp(R"({"@timestamp":"2026-11-23T19:06:29Z","message":"m"})"));
+  CHECK(bare.str("/host/name") == "shipper-1");
+  CHECK(bare.str("/service/name") == "orders");
+  // A file line: the shipper runs on the line's host and the input names the service.
+  Doc file(logpipe::test::build_source(line, "json"));
+  CHECK(file.str("/host/name") == "web-1");
+  CHECK(file.str("/service/name") == "svc");
+  CHECK(file.str("/fields/host.name") == "app-7");
+  CHECK(file.str("/fields/service.name") == "billing");
+}
