@@ -77,6 +77,38 @@ bool any(const Event& ev, std::initializer_list<Field> fields) {
   return false;
 }
 
+// Whether the line itself has a member at dotted `path` among the members no layout mapped (`fields`):
+// written dotted ("client.ip"), nested ({"client":{"ip":..}}) or half and half.
+bool line_sets(const Event& ev, std::string_view path) {
+  for (const auto& [key, value] : ev.extras) {
+    if (key == path) return true;
+    if (path.size() <= key.size() || !path.starts_with(key) || path[key.size()] != '.') continue;
+    simdjson::dom::element e = value;
+    std::string_view rest = path.substr(key.size() + 1);
+    bool found = true;
+    while (found && !rest.empty()) {
+      simdjson::dom::object o;
+      if (e.get(o) != simdjson::SUCCESS) {
+        found = false;
+        break;
+      }
+      // The longest member name that is a dotted prefix of what is left ("client.ip" or "client").
+      found = false;
+      for (const auto member : o) {
+        const std::string_view k = member.key;
+        if (rest == k || (rest.starts_with(k) && rest.size() > k.size() && rest[k.size()] == '.')) {
+          e = member.value;
+          rest = rest == k ? std::string_view() : rest.substr(k.size() + 1);
+          found = true;
+          break;
+        }
+      }
+    }
+    if (found && !e.is_null()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record) {
@@ -319,6 +351,21 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   if (!ev_[Field::kUrl].empty()) w.key("url").begin_object().kv("original", ev_[Field::kUrl]).end_object();
   if (!ev_[Field::kUserAgent].empty())
     w.key("user_agent").begin_object().kv("original", ev_[Field::kUserAgent]).end_object();
+  // The TCP input's view of the sender (point 12 of issue 4): ECS client.ip / client.port /
+  // tls.client.subject, each only where the line did not set that field itself (the line's own value
+  // stays where its layout put it).
+  {
+    const bool ip = !meta.peer_ip.empty() && !line_sets(ev_, "client.ip");
+    const bool port = meta.peer_port >= 0 && !line_sets(ev_, "client.port");
+    if (ip || port) {
+      w.key("client").begin_object();
+      if (ip) w.kv("ip", meta.peer_ip);
+      if (port) w.kv("port", meta.peer_port);
+      w.end_object();
+    }
+    if (!meta.tls_subject.empty() && !line_sets(ev_, "tls.client.subject"))
+      w.key("tls").begin_object().key("client").begin_object().kv("subject", meta.tls_subject).end_object().end_object();
+  }
   if (!meta.stream.empty()) w.kv("stream", meta.stream);  // stdout | stderr, as Filebeat names it
   if (!meta.labels.empty()) {
     w.key("labels").begin_object();

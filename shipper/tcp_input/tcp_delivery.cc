@@ -23,7 +23,10 @@ TcpDelivery::TcpDelivery(Wal& wal, int64_t max_memory_bytes, Clock& clock, metri
                          "events kept only in the WAL because max_memory_bytes was reached; read back later")),
       wal_bytes_(m.gauge("logpipe_tcp_wal_bytes", "bytes of WAL segments on disk")),
       wal_unacked_(m.gauge("logpipe_tcp_wal_unacked_events", "events in the WAL not acknowledged by Kafka")),
-      memory_gauge_(m.gauge("logpipe_tcp_pending_bytes", "memory held by TCP events not yet acknowledged")) {}
+      memory_gauge_(m.gauge("logpipe_tcp_pending_bytes", "memory held by TCP events not yet acknowledged")),
+      wal_corrupt_(m.gauge("logpipe_tcp_wal_corrupt_records",
+                           "WAL records lost to on-disk corruption since start (checksum failures), i.e. dropped")),
+      wal_segments_(m.gauge("logpipe_tcp_wal_segments", "WAL segment files on disk")) {}
 
 TcpDelivery::~TcpDelivery() = default;
 
@@ -185,6 +188,8 @@ void TcpDelivery::update_gauges() {
   wal_bytes_.set(wal_.disk_bytes());
   wal_unacked_.set(static_cast<int64_t>(wal_.unacked_count()));
   memory_gauge_.set(memory_bytes_);
+  wal_corrupt_.set(static_cast<int64_t>(wal_.corrupt_records()));
+  wal_segments_.set(static_cast<int64_t>(wal_.segment_count()));
 }
 
 Status TcpDelivery::shutdown(std::chrono::milliseconds timeout) {

@@ -110,6 +110,8 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
   metrics::Gauge& wal_bytes_;
   metrics::Gauge& wal_unacked_;
   metrics::Gauge& memory_gauge_;
+  metrics::Gauge& wal_corrupt_;
+  metrics::Gauge& wal_segments_;
 };
 
 }  // namespace logpipe::shipper::tcp

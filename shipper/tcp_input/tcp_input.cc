@@ -32,7 +32,7 @@ Result<std::unique_ptr<TcpInput>> TcpInput::create(const ShipperConfig& config, 
   wo.sync_interval = config.wal.sync_interval;
   wo.sync_bytes = config.wal.sync_bytes;
   wo.compression_level = config.wal.compression_level;
-  auto wal = Wal::open(wo);
+  auto wal = Wal::open(wo, clock);
   if (!wal) return Error("wal " + config.wal.dir + ": " + wal.error().message());
   in->wal_ = std::move(*wal);
   in->delivery_ = std::make_unique<TcpDelivery>(*in->wal_, config.wal.max_memory_bytes, clock, metrics);

@@ -56,6 +56,8 @@ class FakeWal final : public shipper::Wal {
   }
   int64_t disk_bytes() const override { return storage_->bytes; }
   uint64_t unacked_count() const override { return storage_->records.size(); }
+  uint64_t corrupt_records() const override { return 0; }
+  size_t segment_count() const override { return 1; }
 
   void fail_appends(bool on) { fail_ = on; }
   int replays() const { return replays_; }
