@@ -8,10 +8,14 @@ packages=(
   g++ cmake ninja-build pkg-config git curl
   # required libraries
   librdkafka-dev libsimdjson-dev libre2-dev libzstd-dev libboost1.81-dev libboost-url1.81-dev catch2
+  # TLS for the shipper's TCP input (Boost.Asio ssl); the openssl CLI makes test certificates
+  libssl-dev openssl
   # chosen libraries: config, CLI flags, hashing for ids and fingerprints
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
   openjdk-17-jre-headless maven
+  # the real log senders of the TCP input tests (tests/senders/build.sh): javac, and a venv for python-logstash
+  openjdk-17-jdk-headless python3-venv
   # tools: kcat for poking at Kafka, util-linux for setpriv (Elasticsearch refuses to run as root)
   kcat util-linux
 )

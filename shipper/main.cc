@@ -1,7 +1,10 @@
-// logpipe-shipper: tails log files and forwards each line to Kafka. Wiring only; see pipeline.h.
+// logpipe-shipper: tails log files and receives JSON lines over TCP, and forwards each event to Kafka.
+// Wiring only; see pipeline.h (files) and tcp_input/tcp_input.h (TCP).
 
 #include <csignal>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +15,7 @@
 #include "common/metrics.h"
 #include "shipper/pipeline.h"
 #include "shipper/shipper_config.h"
+#include "shipper/tcp_input/tcp_input.h"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -52,31 +56,79 @@ int main(int argc, char** argv) {
 
   SystemClock clock;
   metrics::Registry registry;
-  shipper::Pipeline pipeline(*cfg, clock, registry);
-  if (auto s = pipeline.start(); !s) {
-    log::error("start failed", {{"error", s.message()}});
-    return 1;
-  }
   auto props = cfg->kafka_properties;
   props.try_emplace("bootstrap.servers", cfg->kafka_brokers);
-  auto producer = kafka::RdKafkaProducer::create(props, pipeline);
-  if (!producer) {
-    log::error("kafka producer", {{"error", producer.error().message()}});
-    return 2;
+
+  // Files: the pipeline and its producer (only when there are file inputs).
+  std::optional<shipper::Pipeline> pipeline;
+  std::unique_ptr<kafka::RdKafkaProducer> file_producer;
+  if (!cfg->inputs.empty()) {
+    pipeline.emplace(*cfg, clock, registry);
+    if (auto s = pipeline->start(); !s) {
+      log::error("start failed", {{"error", s.message()}});
+      return 1;
+    }
+    auto producer = kafka::RdKafkaProducer::create(props, *pipeline);
+    if (!producer) {
+      log::error("kafka producer", {{"error", producer.error().message()}});
+      return 2;
+    }
+    file_producer = std::move(*producer);
+    pipeline->set_producer(file_producer.get());
   }
-  pipeline.set_producer(producer->get());
-  kafka::Producer* raw_producer = producer->get();
-  http::StatusServer status(registry, [raw_producer] {
-    const bool up = raw_producer->connected();
+
+  // TCP: WAL, its own producer, listeners (only when there are tcp listeners).
+  std::unique_ptr<shipper::tcp::TcpInput> tcp_input;
+  if (!cfg->tcp.empty()) {
+    auto in = shipper::tcp::TcpInput::create(
+        *cfg, clock, registry, [&props](kafka::DeliveryHandler& handler) -> Result<std::unique_ptr<kafka::Producer>> {
+          auto p = kafka::RdKafkaProducer::create(props, handler);
+          if (!p) return p.error();
+          return std::unique_ptr<kafka::Producer>(std::move(*p));
+        });
+    if (!in) {
+      log::error("tcp input", {{"error", in.error().message()}});
+      return 2;
+    }
+    tcp_input = std::move(*in);
+    if (auto s = tcp_input->start(); !s) {
+      log::error("tcp input start failed", {{"error", s.message()}});
+      return 1;
+    }
+  }
+
+  kafka::Producer* raw_producer = file_producer.get();
+  shipper::tcp::TcpInput* raw_tcp = tcp_input.get();
+  http::StatusServer status(registry, [raw_producer, raw_tcp] {
+    const bool up = (raw_producer == nullptr || raw_producer->connected()) && (raw_tcp == nullptr || raw_tcp->kafka_connected());
     return http::Health{up, std::string("{\"kafka\":\"") + (up ? "connected" : "unreachable") + "\"}"};
   });
   if (auto s = status.start(cfg->status_listen); !s) {
     log::error("status endpoint", {{"error", s.message()}});
     return 2;
   }
-  while (!g_stop) pipeline.run_once();
+  while (!g_stop) {
+    if (pipeline) {
+      pipeline->run_once();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   log::info("stopping: flushing and checkpointing");
-  auto s = pipeline.shutdown();
-  if (!s) log::error("final checkpoint failed", {{"error", s.message()}});
-  return s ? 0 : 1;
+  bool ok = true;
+  if (tcp_input) {
+    // Stop accepting and reading first, so the WAL is closed with everything that was read in it.
+    if (auto s = tcp_input->shutdown(cfg->shutdown_timeout); !s) {
+      log::error("tcp input shutdown", {{"error", s.message()}});
+      ok = false;
+    }
+  }
+  if (pipeline) {
+    auto s = pipeline->shutdown();
+    if (!s) {
+      log::error("final checkpoint failed", {{"error", s.message()}});
+      ok = false;
+    }
+  }
+  return ok ? 0 : 1;
 }

@@ -15,7 +15,7 @@ void declare(config::Reader& r, ShipperConfig& c) {
         "properties", "any librdkafka producer property (SASL, TLS, batching); overrides the defaults");
     k.finish();
   }
-  r.list("inputs", "files to tail", true, [&](config::Reader& in) {
+  r.list("inputs", "files to tail (required unless there are `tcp` listeners)", false, [&](config::Reader& in) {
     InputConfig i;
     i.paths = in.required_string_list("paths", "files to tail: paths or globs (`*`, `?`, `[...]`, `**` for any depth)");
     i.exclude = in.string_list("exclude", "globs of files not to tail; without a `/` they match the file name (e.g. `*.gz`)");
@@ -41,6 +41,7 @@ void declare(config::Reader& r, ShipperConfig& c) {
     }
     c.inputs.push_back(std::move(i));
   });
+  declare_tcp(r, c.tcp, c.wal);
   {
     auto s = r.section("state", "durable offsets");
     c.checkpoint_file = s.string("checkpoint_file", "logpipe-shipper.checkpoint.json",
@@ -95,6 +96,13 @@ Result<std::string> topic_for(const std::string& topic_template, const InputConf
   return out;
 }
 
+InputConfig tcp_topic_input(const TcpListenerConfig& listener) {
+  InputConfig in;
+  in.service = listener.service;
+  in.labels = listener.labels;
+  return in;
+}
+
 Result<ShipperConfig> load_config(const std::string& file) {
   auto node = config::load_file(file);
   if (!node) return Error(node.error().message());
@@ -103,6 +111,7 @@ Result<ShipperConfig> load_config(const std::string& file) {
   config::Reader r(*node, "", ctx);
   declare(r, c);
   r.finish();
+  if (c.inputs.empty() && c.tcp.empty()) ctx.errors.push_back("inputs: required (a non-empty list) unless there are tcp listeners");
   if (auto s = config::collected_errors(ctx, file); !s) return Error(s.message());
   if (c.host.empty()) {
     char buf[256] = {};
@@ -112,6 +121,10 @@ Result<ShipperConfig> load_config(const std::string& file) {
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     if (auto t = topic_for(c.kafka_topic, c.inputs[i], c.host); !t)
       ctx.errors.push_back("kafka.topic (for inputs[" + std::to_string(i) + "]): " + t.error().message());
+  }
+  for (size_t i = 0; i < c.tcp.size(); ++i) {
+    if (auto t = topic_for(c.kafka_topic, tcp_topic_input(c.tcp[i]), c.host); !t)
+      ctx.errors.push_back("kafka.topic (for tcp[" + std::to_string(i) + "]): " + t.error().message());
   }
   if (auto s = config::collected_errors(ctx, file); !s) return Error(s.message());
   return c;

@@ -10,6 +10,7 @@
 #include "common/config/config_reader.h"
 #include "common/result.h"
 #include "shipper/multiline/multiline_joiner.h"
+#include "shipper/tcp_input/tcp_config.h"
 
 namespace logpipe::shipper {
 
@@ -28,7 +29,9 @@ struct ShipperConfig {
   std::string kafka_brokers;
   std::string kafka_topic;
   std::map<std::string, std::string> kafka_properties;
-  std::vector<InputConfig> inputs;
+  std::vector<InputConfig> inputs;   // files; may be empty when there are TCP listeners
+  std::vector<TcpListenerConfig> tcp;
+  WalConfig wal;
   std::string checkpoint_file;
   std::string status_listen;
   std::chrono::milliseconds checkpoint_interval{1000};
@@ -44,6 +47,9 @@ struct ShipperConfig {
 // The topic for one input from kafka.topic: "{service}", "{host}" and "{label.NAME}" are replaced
 // ("logs-{service}" -> "logs-checkout"). An unknown placeholder or a missing label is an error.
 Result<std::string> topic_for(const std::string& topic_template, const InputConfig& input, const std::string& host);
+
+// The service and labels of a TCP listener as topic_for() takes them.
+InputConfig tcp_topic_input(const TcpListenerConfig& listener);
 
 // Declares every option against `r` (reads them, or documents them in describe mode).
 void declare(config::Reader& r, ShipperConfig& c);

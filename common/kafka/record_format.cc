@@ -33,6 +33,9 @@ Headers encode_headers(const RecordMeta& m) {
     for (const auto& t : m.tags) joined += (joined.empty() ? "" : ",") + t;
     h.emplace_back(header::kTags, joined);
   }
+  if (!m.peer_ip.empty()) h.emplace_back(header::kPeerIp, m.peer_ip);
+  if (m.peer_port >= 0) h.emplace_back(header::kPeerPort, std::to_string(m.peer_port));
+  if (!m.tls_subject.empty()) h.emplace_back(header::kTlsSubject, m.tls_subject);
   return h;
 }
 
@@ -75,6 +78,12 @@ Result<RecordMeta> decode_headers(const Headers& headers) {
         if (comma > start) m.tags.push_back(v.substr(start, comma - start));
         start = comma + 1;
       }
+    } else if (k == header::kPeerIp) {
+      m.peer_ip = v;
+    } else if (k == header::kPeerPort) {
+      if (!parse_int(v, m.peer_port)) return Error("bad " + std::string(header::kPeerPort) + " header '" + v + "'");
+    } else if (k == header::kTlsSubject) {
+      m.tls_subject = v;
     } else if (k.starts_with(header::kLabelPrefix)) {
       m.labels[k.substr(header::kLabelPrefix.size())] = v;
     }
@@ -84,6 +93,7 @@ Result<RecordMeta> decode_headers(const Headers& headers) {
 }
 
 std::string record_key(const RecordMeta& m) {
+  if (m.source == "tcp") return m.host + "|" + m.file_id + "|" + m.peer_ip + ":" + std::to_string(m.peer_port);
   return m.host + "|" + (m.file_id.empty() ? m.path : m.file_id);
 }
 

@@ -5,7 +5,8 @@
 //   key     = "<host>|<source id>"  (all records of one file share a key -> one partition -> ordered)
 //   value   = the raw log line, bytes exactly as read (no trailing newline)
 //   headers = lp.v, lp.host, lp.service, lp.source, lp.path, lp.file_id, lp.offset, lp.read_us,
-//             lp.format, lp.label.<name>, and for container inputs lp.stream, lp.runtime_time; lp.tags
+//             lp.format, lp.label.<name>, and for container inputs lp.stream, lp.runtime_time; lp.tags;
+//             for TCP inputs lp.peer.ip, lp.peer.port and (TLS with a client certificate) lp.tls.subject
 //
 // Metadata lives in headers so the value stays the untouched line: any Kafka tool can read it, and the
 // indexer can parse it without first unwrapping an envelope.
@@ -39,6 +40,9 @@ inline constexpr std::string_view kStream = "lp.stream";
 inline constexpr std::string_view kRuntimeTime = "lp.runtime_time";
 inline constexpr std::string_view kTags = "lp.tags";
 inline constexpr std::string_view kLabelPrefix = "lp.label.";
+inline constexpr std::string_view kPeerIp = "lp.peer.ip";
+inline constexpr std::string_view kPeerPort = "lp.peer.port";
+inline constexpr std::string_view kTlsSubject = "lp.tls.subject";
 }  // namespace header
 
 // Where a line came from and how to read it. `offset` < 0 means "no byte offset" (e.g. TCP input).
@@ -48,21 +52,25 @@ struct RecordMeta {
   std::string service;
   std::string source = "file";  // file | tcp
   std::string path;
-  std::string file_id;  // "<dev>:<inode>:<fingerprint>" for files
-  int64_t offset = -1;
+  std::string file_id;  // "<dev>:<inode>:<fingerprint>" for files, "tcp:<WAL id>" for TCP inputs
+  int64_t offset = -1;  // files: byte offset of the line; TCP: the event's WAL sequence number
   int64_t read_micros = 0;
   std::string format = "plain";  // plain | json | docker | cri
   std::map<std::string, std::string> labels;
   std::string stream;        // container inputs: stdout | stderr
   std::string runtime_time;  // container inputs: the runtime's timestamp (RFC 3339)
   std::vector<std::string> tags;  // problems the shipper met with this line
+  std::string peer_ip;      // TCP inputs: the sender's address
+  int64_t peer_port = -1;   // TCP inputs: the sender's port
+  std::string tls_subject;  // TCP inputs over TLS: the client certificate's subject (RFC 2253), if any
 };
 
 Headers encode_headers(const RecordMeta& meta);
 // Records without lp.v (written by some other producer) decode with version 0 and empty fields;
 // a record with an lp.v newer than this build understands is an error.
 Result<RecordMeta> decode_headers(const Headers& headers);
-// The partitioning key: one key per source so Kafka keeps each file's lines in order.
+// The partitioning key: one key per source so Kafka keeps each file's lines (each TCP connection's
+// events) in order.
 std::string record_key(const RecordMeta& meta);
 
 }  // namespace logpipe::kafka

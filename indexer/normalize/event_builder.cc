@@ -77,6 +77,38 @@ bool any(const Event& ev, std::initializer_list<Field> fields) {
   return false;
 }
 
+// Whether the line itself has a member at dotted `path` among the members no layout mapped (`fields`):
+// written dotted ("client.ip"), nested ({"client":{"ip":..}}) or half and half.
+bool line_sets(const Event& ev, std::string_view path) {
+  for (const auto& [key, value] : ev.extras) {
+    if (key == path) return true;
+    if (path.size() <= key.size() || !path.starts_with(key) || path[key.size()] != '.') continue;
+    simdjson::dom::element e = value;
+    std::string_view rest = path.substr(key.size() + 1);
+    bool found = true;
+    while (found && !rest.empty()) {
+      simdjson::dom::object o;
+      if (e.get(o) != simdjson::SUCCESS) {
+        found = false;
+        break;
+      }
+      // The longest member name that is a dotted prefix of what is left ("client.ip" or "client").
+      found = false;
+      for (const auto member : o) {
+        const std::string_view k = member.key;
+        if (rest == k || (rest.starts_with(k) && rest.size() > k.size() && rest[k.size()] == '.')) {
+          e = member.value;
+          rest = rest == k ? std::string_view() : rest.substr(k.size() + 1);
+          found = true;
+          break;
+        }
+      }
+    }
+    if (found && !e.is_null()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record) {
@@ -192,6 +224,9 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   // A container input the shipper unwrapped: the runtime's time is the fallback before the read time.
   if (!meta.runtime_time.empty()) wrapper_time_ = meta.runtime_time;
   foreign_ = meta.version == 0;  // its own tag says it all; no _no_rule_matched on top
+  // A TCP sender may name its own host and service in the line (python-logstash, GELF, ECS layouts):
+  // those, not the receiving shipper's host or the listener's service, are the event's.
+  ev_.want_sender_identity = meta.source == "tcp";
   const std::string_view value = record.value;
   const int64_t reference = meta.read_micros > 0 ? meta.read_micros : record.timestamp_ms * 1000;
 
@@ -217,7 +252,11 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
     ts = parse_timestamp(t, ev_.timestamp_format, reference);
     ts_failed = !ts;
   }
-  if (ts_failed) ev_.tag("_timestampparsefailure");
+  if (ts_failed) {
+    ev_.tag("_timestampparsefailure");
+    // The sender's value is kept as written, under `fields`, next to the read time used instead.
+    if (ev_.timestamp_value) keep_unmapped(ev_, ev_.timestamp_key, *ev_.timestamp_value);
+  }
   if (!ts && !wrapper_time_.empty()) ts = parse_timestamp(wrapper_time_, TimestampFormat::kIso8601, reference);
   if (!ts && !ts_failed && structured) ev_.tag("_no_timestamp");
   const int64_t when = ts ? *ts : reference;
@@ -249,8 +288,11 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   w.begin_object();
   w.kv("@timestamp", format_rfc3339_micros(when));
   w.kv("message", ev_[Field::kMessage]);
-  if (!meta.host.empty()) w.key("host").begin_object().kv("name", meta.host).end_object();
-  if (!meta.service.empty()) w.key("service").begin_object().kv("name", meta.service).end_object();
+  const std::string_view host = !ev_.sender_host.empty() ? ev_.sender_host : std::string_view(meta.host);
+  if (!host.empty()) w.key("host").begin_object().kv("name", host).end_object();
+  const std::string_view service =
+      !ev_.sender_service.empty() ? ev_.sender_service : std::string_view(meta.service);
+  if (!service.empty()) w.key("service").begin_object().kv("name", service).end_object();
   w.key("log").begin_object();
   opt(w, "level", level);
   opt(w, "logger", ev_[Field::kLogger]);
@@ -309,6 +351,21 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
   if (!ev_[Field::kUrl].empty()) w.key("url").begin_object().kv("original", ev_[Field::kUrl]).end_object();
   if (!ev_[Field::kUserAgent].empty())
     w.key("user_agent").begin_object().kv("original", ev_[Field::kUserAgent]).end_object();
+  // The TCP input's view of the sender (point 12 of issue 4): ECS client.ip / client.port /
+  // tls.client.subject, each only where the line did not set that field itself (the line's own value
+  // stays where its layout put it).
+  {
+    const bool ip = !meta.peer_ip.empty() && !line_sets(ev_, "client.ip");
+    const bool port = meta.peer_port >= 0 && !line_sets(ev_, "client.port");
+    if (ip || port) {
+      w.key("client").begin_object();
+      if (ip) w.kv("ip", meta.peer_ip);
+      if (port) w.kv("port", meta.peer_port);
+      w.end_object();
+    }
+    if (!meta.tls_subject.empty() && !line_sets(ev_, "tls.client.subject"))
+      w.key("tls").begin_object().key("client").begin_object().kv("subject", meta.tls_subject).end_object().end_object();
+  }
   if (!meta.stream.empty()) w.kv("stream", meta.stream);  // stdout | stderr, as Filebeat names it
   if (!meta.labels.empty()) {
     w.key("labels").begin_object();

@@ -1,6 +1,7 @@
 #include "indexer/normalize/json_layouts.h"
 
 #include <array>
+#include <charconv>
 
 namespace logpipe::indexer {
 namespace {
@@ -9,21 +10,23 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 enum class Key : uint8_t {
-  kTimestamp,        // @timestamp (always wins over the weaker ones below)
-  kWeakTimestamp,    // timestamp, time, ts
+  kTimestamp,        // @timestamp, log4j2 JsonLayout's instant{epochSecond,nanoOfSecond}: beat the weak ones
+  kWeakTimestamp,    // timestamp, time, ts, timeMillis
   kMessage,          // message, @message, short_message, msg
   kFullMessage,      // GELF full_message
   kLevel,
   kLogger,
   kThread,
-  kStackTrace,
-  kException,        // JSONEventLayoutV1 object, or a string
+  kStackTrace,       // a string, or log4j2 JsonLayout's array of frame objects
+  kException,        // JSONEventLayoutV1 object (lifted), or a string
   kErrorType,
   kErrorMessage,
   kTraceId,
   kSpanId,
-  kNested,           // mdc, @fields: their members are mapped with the same table
+  kLift,             // mdc, @fields, contextMap: their members are mapped as if at the top level
   kTags,
+  kHost,             // the sender's own host name (used for TCP records, else kept under `fields`)
+  kService,          // the sender's own service name (likewise)
   kDrop,             // format metadata: @version, ecs.version, level_value
   kExtra,
 };
@@ -33,75 +36,144 @@ struct KeyEntry {
   Key key;
 };
 
-constexpr std::array<KeyEntry, 42> kKeys{{
-    {"@timestamp", Key::kTimestamp},      {"timestamp", Key::kWeakTimestamp},  {"time", Key::kWeakTimestamp},
-    {"ts", Key::kWeakTimestamp},          {"message", Key::kMessage},          {"@message", Key::kMessage},
-    {"short_message", Key::kMessage},     {"msg", Key::kMessage},              {"full_message", Key::kFullMessage},
-    {"level", Key::kLevel},               {"log.level", Key::kLevel},          {"levelname", Key::kLevel},
-    {"severity", Key::kLevel},            {"logger_name", Key::kLogger},       {"log.logger", Key::kLogger},
-    {"logger", Key::kLogger},             {"loggerName", Key::kLogger},        {"thread_name", Key::kThread},
+// Matched against the member's full dotted path: "log.level" and {"log":{"level":..}} both give
+// "log.level". Members of lifted objects (mdc, @fields, exception, contextMap) are matched by their own name.
+constexpr std::array<KeyEntry, 59> kKeys{{
+    {"@timestamp", Key::kTimestamp},      {"instant", Key::kTimestamp},        {"timestamp", Key::kWeakTimestamp},
+    {"time", Key::kWeakTimestamp},        {"ts", Key::kWeakTimestamp},         {"timeMillis", Key::kWeakTimestamp},
+    {"message", Key::kMessage},           {"@message", Key::kMessage},         {"short_message", Key::kMessage},
+    {"msg", Key::kMessage},               {"full_message", Key::kFullMessage}, {"level", Key::kLevel},
+    {"log.level", Key::kLevel},           {"levelname", Key::kLevel},          {"severity", Key::kLevel},
+    {"logger_name", Key::kLogger},        {"log.logger", Key::kLogger},        {"logger", Key::kLogger},
+    {"loggerName", Key::kLogger},         {"_logger", Key::kLogger},           {"thread_name", Key::kThread},
     {"process.thread.name", Key::kThread}, {"thread", Key::kThread},           {"threadName", Key::kThread},
-    {"stack_trace", Key::kStackTrace},    {"error.stack_trace", Key::kStackTrace}, {"exc_text", Key::kStackTrace},
-    {"exc_info", Key::kStackTrace},       {"stacktrace", Key::kStackTrace},    {"exception", Key::kException},
-    {"error.type", Key::kErrorType},      {"exception_class", Key::kErrorType}, {"error.message", Key::kErrorMessage},
-    {"exception_message", Key::kErrorMessage}, {"trace_id", Key::kTraceId},   {"traceId", Key::kTraceId},
+    {"_thread", Key::kThread},            {"stack_trace", Key::kStackTrace},   {"error.stack_trace", Key::kStackTrace},
+    {"exc_text", Key::kStackTrace},       {"exc_info", Key::kStackTrace},      {"stacktrace", Key::kStackTrace},
+    {"thrown.extendedStackTrace", Key::kStackTrace}, {"exception", Key::kException},
+    {"error.type", Key::kErrorType},      {"exception_class", Key::kErrorType}, {"thrown.name", Key::kErrorType},
+    {"error.message", Key::kErrorMessage}, {"exception_message", Key::kErrorMessage},
+    {"thrown.message", Key::kErrorMessage}, {"trace_id", Key::kTraceId},      {"traceId", Key::kTraceId},
     {"trace.id", Key::kTraceId},          {"span_id", Key::kSpanId},           {"spanId", Key::kSpanId},
-    {"span.id", Key::kSpanId},            {"mdc", Key::kNested},               {"@fields", Key::kNested},
-    {"tags", Key::kTags},                 {"@tags", Key::kTags},               {"@version", Key::kDrop},
+    {"span.id", Key::kSpanId},            {"mdc", Key::kLift},                 {"@fields", Key::kLift},
+    {"contextMap", Key::kLift},           {"tags", Key::kTags},                {"@tags", Key::kTags},
+    {"host", Key::kHost},                 {"host.name", Key::kHost},           {"@source_host", Key::kHost},
+    {"source_host", Key::kHost},          {"HOSTNAME", Key::kHost},            {"@version", Key::kDrop},
+    {"ecs.version", Key::kDrop},          {"level_value", Key::kDrop},         {"service.name", Key::kService},
 }};
+
+constexpr int kMaxDepth = 8;  // deeper objects are kept whole as one leaf
 
 Key classify(std::string_view k) {
   for (const auto& e : kKeys)
     if (e.name == k) return e.key;
-  if (k == "ecs.version" || k == "level_value") return Key::kDrop;
   return Key::kExtra;
 }
 
-// Unmapped members, kept under `fields`. Nulls and empty keys are dropped, a repeated key keeps its first
-// value (Elasticsearch rejects documents with duplicate keys).
-void extra(Event& ev, std::string_view key, element value) {
-  if (key.empty() || value.is_null()) return;
+bool as_string(element v, std::string_view& out) { return v.get(out) == simdjson::SUCCESS; }
+
+// "<prefix>.<key>" in the event's path arena; false when the arena is full (the arena never reallocates,
+// so earlier views stay valid).
+bool compose(Event& ev, std::string_view prefix, std::string_view key, std::string_view& out) {
+  const size_t n = prefix.size() + 1 + key.size();
+  if (ev.paths.size() + n > ev.paths.capacity()) return false;
+  const size_t start = ev.paths.size();
+  ev.paths.append(prefix).push_back('.');
+  ev.paths.append(key);
+  out = std::string_view(ev.paths.data() + start, n);
+  return true;
+}
+
+void walk(std::string_view prefix, simdjson::dom::object object, Event& ev, int depth);
+
+// Keeps `value` under `fields` as `path`, objects flattened into their leaves without looking for known
+// fields. First value of a path wins; nulls and empty objects are dropped.
+void keep_leaves(Event& ev, std::string_view path, element value, int depth) {
+  if (path.empty() || value.is_null()) return;
+  simdjson::dom::object o;
+  if (value.get(o) == simdjson::SUCCESS) {
+    if (depth < kMaxDepth) {
+      for (const auto field : o) {
+        std::string_view sub;
+        if (!compose(ev, path, field.key, sub)) {
+          ev.extras_truncated = true;
+          continue;
+        }
+        keep_leaves(ev, sub, field.value, depth + 1);
+      }
+      return;
+    }
+    if (o.size() == 0) return;
+  }
   for (const auto& [k, v] : ev.extras)
-    if (k == key) return;
+    if (k == path) return;
   if (ev.extras.size() < kMaxExtraFields) {
-    ev.extras.emplace_back(key, value);
+    ev.extras.emplace_back(path, value);
   } else {
     ev.extras_truncated = true;
   }
 }
 
-bool as_string(element v, std::string_view& out) { return v.get(out) == simdjson::SUCCESS; }
+// A member no layout maps: objects are flattened into their leaves (dotted paths), empty objects and
+// nulls are dropped, everything else is kept with its JSON type.
+void unmapped(Event& ev, std::string_view path, element value, int depth) {
+  simdjson::dom::object o;
+  if (value.get(o) == simdjson::SUCCESS && depth < kMaxDepth) return walk(path, o, ev, depth + 1);
+  keep_leaves(ev, path, value, kMaxDepth);
+}
 
-void map_members(simdjson::dom::object object, Event& ev, int depth);
+// Whether a timestamp member of strength `key` may replace what the event has; a replaced one is kept in `fields`.
+bool take_timestamp(Event& ev, std::string_view k, element v, Key key) {
+  if (ev.timestamp_value) {
+    const bool have_strong = classify(ev.timestamp_key) == Key::kTimestamp;
+    if (have_strong || key == Key::kWeakTimestamp) return false;
+    keep_leaves(ev, ev.timestamp_key, *ev.timestamp_value, 0);
+  }
+  ev.timestamp_key = k;
+  ev.timestamp_value = v;
+  ev[Field::kTimestamp] = {};
+  ev.timestamp_number.reset();
+  ev.timestamp_number_bad = false;
+  return true;
+}
+
+void map_timestamp(Event& ev, element v) {
+  std::string_view s;
+  double d;
+  simdjson::dom::object o;
+  if (as_string(v, s)) {
+    ev[Field::kTimestamp] = s;
+    if (s.empty()) ev.timestamp_number_bad = true;  // present but unusable
+  } else if (v.get(d) == simdjson::SUCCESS) {  // GELF: seconds with a fraction; others: epoch ms
+    ev.timestamp_number = epoch_number_to_micros(d);
+    ev.timestamp_number_bad = !ev.timestamp_number;
+  } else if (v.get(o) == simdjson::SUCCESS) {  // log4j2 JsonLayout: instant{epochSecond, nanoOfSecond}
+    int64_t sec = 0, nanos = 0;
+    if (o["epochSecond"].get(sec) == simdjson::SUCCESS && o["nanoOfSecond"].get(nanos) == simdjson::SUCCESS &&
+        nanos >= 0 && nanos < 1'000'000'000 && sec > -9'000'000'000'000LL && sec < 9'000'000'000'000LL) {
+      ev.timestamp_number = sec * 1'000'000 + nanos / 1000;
+    } else {
+      ev.timestamp_number_bad = true;
+    }
+  } else {
+    ev.timestamp_number_bad = true;
+  }
+}
 
 void map_member(std::string_view k, element v, Event& ev, int depth) {
   std::string_view s;
   const Key key = classify(k);
   switch (key) {
     case Key::kTimestamp:
-    case Key::kWeakTimestamp: {
-      if (key == Key::kWeakTimestamp && (!ev[Field::kTimestamp].empty() || ev.timestamp_number)) return extra(ev, k, v);
-      if (as_string(v, s)) {
-        ev[Field::kTimestamp] = s;
-        ev.timestamp_number.reset();
-        return;
-      }
-      double d;
-      if (v.get(d) == simdjson::SUCCESS) {  // GELF: seconds with a fraction; others: epoch ms
-        ev[Field::kTimestamp] = {};
-        ev.timestamp_number = epoch_number_to_micros(d);
-        ev.timestamp_number_bad = !ev.timestamp_number;
-        return;
-      }
-      return extra(ev, k, v);
-    }
+    case Key::kWeakTimestamp:
+      if (!take_timestamp(ev, k, v, key)) return unmapped(ev, k, v, depth);
+      return map_timestamp(ev, v);
     case Key::kMessage:
       if (as_string(v, s) && ev[Field::kMessage].empty()) return ev.set(Field::kMessage, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kFullMessage:
       if (as_string(v, s) && s.find('\n') != std::string_view::npos && ev[Field::kStackTrace].empty())
         return ev.set(Field::kStackTrace, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kLevel: {
       if (as_string(v, s)) return ev.set(Field::kLevel, s);
       int64_t n;
@@ -109,64 +181,128 @@ void map_member(std::string_view k, element v, Event& ev, int depth) {
         ev.level_number = n;
         return;
       }
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     }
     case Key::kLogger:
       if (as_string(v, s)) return ev.set(Field::kLogger, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kThread:
       if (as_string(v, s)) return ev.set(Field::kThread, s);
-      return extra(ev, k, v);
-    case Key::kStackTrace:
+      return unmapped(ev, k, v, depth);
+    case Key::kStackTrace: {
       if (as_string(v, s) && !s.empty()) return ev.set(Field::kStackTrace, s);
       if (v.is_null() || v.is_bool()) return;  // exc_info: null / false
-      return extra(ev, k, v);
+      simdjson::dom::array frames;
+      if (v.get(frames) == simdjson::SUCCESS && frames.size() > 0 && !ev.stack_frames) {
+        ev.stack_frames = v;  // rendered as text once the type and message are known
+        return;
+      }
+      return unmapped(ev, k, v, depth);
+    }
     case Key::kException: {
       if (as_string(v, s)) return ev.set(Field::kStackTrace, s);
       simdjson::dom::object o;
-      if (depth < 2 && v.get(o) == simdjson::SUCCESS) return map_members(o, ev, depth + 1);
-      return extra(ev, k, v);
+      if (depth < 2 && v.get(o) == simdjson::SUCCESS) return walk({}, o, ev, depth + 1);
+      return unmapped(ev, k, v, depth);
     }
     case Key::kErrorType:
       if (as_string(v, s)) return ev.set(Field::kErrorType, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kErrorMessage:
       if (as_string(v, s)) return ev.set(Field::kErrorMessage, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kTraceId:
       if (as_string(v, s)) return ev.set(Field::kTraceId, s);
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
     case Key::kSpanId:
       if (as_string(v, s)) return ev.set(Field::kSpanId, s);
-      return extra(ev, k, v);
-    case Key::kNested: {
+      return unmapped(ev, k, v, depth);
+    case Key::kLift: {
       simdjson::dom::object o;
-      if (depth < 2 && v.get(o) == simdjson::SUCCESS) return map_members(o, ev, depth + 1);
-      return extra(ev, k, v);
+      if (depth < 2 && v.get(o) == simdjson::SUCCESS) return walk({}, o, ev, depth + 1);
+      return unmapped(ev, k, v, depth);
     }
     case Key::kTags: {
       simdjson::dom::array a;
-      if (v.get(a) != simdjson::SUCCESS) return extra(ev, k, v);
+      if (v.get(a) != simdjson::SUCCESS) return unmapped(ev, k, v, depth);
       // The line's own tags take at most half the room, so the problem tags added later always fit.
       for (element t : a)
         if (as_string(t, s) && !s.empty() && ev.tag_count < kMaxTags / 2) ev.tag(s);
       return;
     }
+    case Key::kHost:
+      if (ev.want_sender_identity && as_string(v, s) && !s.empty() && ev.sender_host.empty()) {
+        ev.sender_host = s;
+        return;
+      }
+      return unmapped(ev, k, v, depth);
+    case Key::kService:
+      if (ev.want_sender_identity && as_string(v, s) && !s.empty() && ev.sender_service.empty()) {
+        ev.sender_service = s;
+        return;
+      }
+      return unmapped(ev, k, v, depth);
     case Key::kDrop:
       return;
     case Key::kExtra:
-      return extra(ev, k, v);
+      return unmapped(ev, k, v, depth);
   }
 }
 
-void map_members(simdjson::dom::object object, Event& ev, int depth) {
-  for (const auto field : object) map_member(field.key, field.value, ev, depth);
+void walk(std::string_view prefix, simdjson::dom::object object, Event& ev, int depth) {
+  for (const auto field : object) {
+    std::string_view path = field.key;
+    if (!prefix.empty() && !compose(ev, prefix, field.key, path)) {
+      ev.extras_truncated = true;
+      continue;
+    }
+    map_member(path, field.value, ev, depth);
+  }
+}
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// log4j2 JsonLayout's thrown.extendedStackTrace: [{"class","method","file","line"}, ...] as Java prints
+// it, after the "type: message" line, so error.* and the fingerprint work as for a text trace.
+void render_frames(Event& ev) {
+  simdjson::dom::array frames;
+  if (!ev.stack_frames || ev.stack_frames->get(frames) != simdjson::SUCCESS) return;
+  std::string& out = ev.built_stack_trace;
+  out.clear();
+  if (!ev[Field::kErrorType].empty()) {
+    out.append(ev[Field::kErrorType]);
+    if (!ev[Field::kErrorMessage].empty()) out.append(": ").append(ev[Field::kErrorMessage]);
+    out.push_back('\n');
+  }
+  for (element f : frames) {
+    std::string_view cls, method, file;
+    int64_t line = -1;
+    if (f["class"].get(cls) != simdjson::SUCCESS || f["method"].get(method) != simdjson::SUCCESS) continue;
+    out.append("\tat ").append(cls).append(".").append(method).append("(");
+    if (f["file"].get(file) == simdjson::SUCCESS && !file.empty()) {
+      out.append(file);
+      if (f["line"].get(line) == simdjson::SUCCESS && line >= 0) {
+        out.push_back(':');
+        append_int(out, line);
+      }
+    } else {
+      out.append("Unknown Source");
+    }
+    out.append(")\n");
+  }
+  if (!out.empty()) ev.set(Field::kStackTrace, out);
 }
 
 }  // namespace
 
+void keep_unmapped(Event& ev, std::string_view path, simdjson::dom::element value) { keep_leaves(ev, path, value, 0); }
+
 void map_json_object(simdjson::dom::object object, Event& ev) {
-  // GELF's "version":"1.1" and "host" are format metadata here; everything else goes through the table.
+  // GELF's "version":"1.1" is format metadata here; everything else goes through the table.
   std::string_view version;
   const bool gelf = object["short_message"].error() == simdjson::SUCCESS &&
                     object["version"].get(version) == simdjson::SUCCESS;
@@ -174,6 +310,7 @@ void map_json_object(simdjson::dom::object object, Event& ev) {
     if (gelf && field.key == "version") continue;
     map_member(field.key, field.value, ev, 0);
   }
+  if (ev[Field::kStackTrace].empty() && ev.stack_frames) render_frames(ev);
 }
 
 bool docker_wrapper(simdjson::dom::object object, std::string_view& inner, std::string_view& time,

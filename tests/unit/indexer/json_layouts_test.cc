@@ -198,3 +198,39 @@ TEST_CASE("json: timestamps as epoch numbers and strings", "[indexer][json]") {
   CHECK(bad.tags() == std::vector<std::string>{"_timestampparsefailure"});
   CHECK(bad.str("/@timestamp") == "2026-11-23T17:00:00.000000Z");
 }
+
+TEST_CASE("json: flattening nested members is bounded (depth, leaves, path bytes)", "[indexer][json]") {
+  SECTION("objects deeper than 8 levels are kept whole as one leaf") {
+    std::string deep = "1";
+    for (int i = 0; i < 40; ++i) deep = "{\"k\":" + deep + "}";
+    Doc d(build_source(R"({"message":"m","deep":)" + deep + "}", "json"));
+    simdjson::dom::object fields;
+    REQUIRE(d.root["fields"].get(fields) == simdjson::SUCCESS);
+    REQUIRE(fields.size() == 1);
+    const auto leaf = *fields.begin();
+    CHECK(leaf.key == "deep.k.k.k.k.k.k.k.k");  // the path down to depth 8, then the rest as an object
+    CHECK(leaf.value.is_object());
+    CHECK(d.tags() == std::vector<std::string>{"_no_timestamp"});
+  }
+  SECTION("more than 64 leaves: the first 64 are kept, the event is tagged") {
+    std::string obj = "{";
+    for (int i = 0; i < 100; ++i) obj += (i ? "," : "") + std::string("\"f") + std::to_string(i) + "\":" + std::to_string(i);
+    obj += "}";
+    Doc d(build_source(R"({"message":"m","@timestamp":"2024-03-05T09:11:12Z","o":)" + obj + "}", "json"));
+    CHECK(d.num("/fields/o.f0") == 0);
+    CHECK(d.num("/fields/o.f63") == 63);
+    CHECK_FALSE(d.has("/fields/o.f64"));
+    CHECK(d.tags() == std::vector<std::string>{"_fields_truncated"});
+  }
+  SECTION("composed paths beyond the arena are dropped and tagged, never reallocated") {
+    const std::string key(1500, 'x');  // "o.<key>.<key>N" takes 3004 of the 8192 bytes: two fit
+    std::string obj = "{\"" + key + "\":{";
+    for (int i = 0; i < 5; ++i) obj += (i ? "," : "") + std::string("\"") + key + std::to_string(i) + "\":" + std::to_string(i);
+    obj += "}}";
+    Doc d(build_source(R"({"message":"m","@timestamp":"2024-03-05T09:11:12Z","o":)" + obj + "}", "json"));
+    CHECK(d.tags() == std::vector<std::string>{"_fields_truncated"});
+    simdjson::dom::object fields;
+    REQUIRE(d.root["fields"].get(fields) == simdjson::SUCCESS);
+    CHECK(fields.size() == 2);
+  }
+}
