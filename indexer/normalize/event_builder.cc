@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 
 #include "common/json/json_writer.h"
 #include "common/time_util.h"
@@ -77,23 +78,19 @@ bool any(const Event& ev, std::initializer_list<Field> fields) {
   return false;
 }
 
-// Whether the line itself has a member at dotted `path` among the members no layout mapped (`fields`):
-// written dotted ("client.ip"), nested ({"client":{"ip":..}}) or half and half.
-bool line_sets(const Event& ev, std::string_view path) {
+// The line's own member at dotted `path` among the members no layout mapped (`fields`), written dotted
+// ("client.ip"), nested ({"client":{"ip":..}}) or half and half; nullopt when absent or null.
+std::optional<simdjson::dom::element> line_value(const Event& ev, std::string_view path) {
   for (const auto& [key, value] : ev.extras) {
-    if (key == path) return true;
-    if (path.size() <= key.size() || !path.starts_with(key) || path[key.size()] != '.') continue;
+    if (key != path && (path.size() <= key.size() || !path.starts_with(key) || path[key.size()] != '.')) continue;
     simdjson::dom::element e = value;
-    std::string_view rest = path.substr(key.size() + 1);
+    std::string_view rest = key == path ? std::string_view() : path.substr(key.size() + 1);
     bool found = true;
     while (found && !rest.empty()) {
       simdjson::dom::object o;
-      if (e.get(o) != simdjson::SUCCESS) {
-        found = false;
-        break;
-      }
-      // The longest member name that is a dotted prefix of what is left ("client.ip" or "client").
       found = false;
+      if (e.get(o) != simdjson::SUCCESS) break;
+      // The member whose name is a dotted prefix of what is left ("client.ip" or "client").
       for (const auto member : o) {
         const std::string_view k = member.key;
         if (rest == k || (rest.starts_with(k) && rest.size() > k.size() && rest[k.size()] == '.')) {
@@ -104,10 +101,12 @@ bool line_sets(const Event& ev, std::string_view path) {
         }
       }
     }
-    if (found && !e.is_null()) return true;
+    if (found && !e.is_null()) return e;
   }
-  return false;
+  return std::nullopt;
 }
+
+bool line_sets(const Event& ev, std::string_view path) { return line_value(ev, path).has_value(); }
 
 }  // namespace
 

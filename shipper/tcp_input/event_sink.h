@@ -3,6 +3,7 @@
 // sink in tests. Called only from the TCP server's I/O thread.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,8 @@
 
 namespace logpipe::shipper::tcp {
 
-// What every event of one connection shares: built once per connection.
+// What every event of one connection shares: built once per connection, shared (not copied) by its
+// events until Kafka acknowledged them.
 struct EventOrigin {
   std::string topic;
   std::string key;
@@ -24,7 +26,7 @@ class EventSink {
   // kAccepted: the sink owns the event now (for TcpDelivery: it is in the WAL). kFull / kFailed: nothing
   // was kept; the server keeps the event, stops reading that connection and offers it again once
   // can_accept() is true.
-  virtual Accept accept(const EventOrigin& origin, std::string_view value, int64_t read_micros, bool truncated,
+  virtual Accept accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value, int64_t read_micros, bool truncated,
                         bool partial) = 0;
   virtual bool can_accept() = 0;
   // Periodic work (delivery reports, fsync); the server calls it every few milliseconds.

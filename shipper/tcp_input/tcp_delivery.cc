@@ -1,5 +1,8 @@
 #include "shipper/tcp_input/tcp_delivery.h"
 
+#include <array>
+#include <charconv>
+
 #include "common/kafka/record_format.h"
 #include "common/log.h"
 #include "shipper/tcp_input/wal_event.h"
@@ -30,17 +33,58 @@ TcpDelivery::TcpDelivery(Wal& wal, int64_t max_memory_bytes, Clock& clock, metri
 
 TcpDelivery::~TcpDelivery() = default;
 
-int64_t TcpDelivery::cost_of(const kafka::OutRecord& r) {
-  int64_t c = static_cast<int64_t>(sizeof(Pending) + r.topic.size() + r.key.size() + r.value.size());
-  for (const auto& [k, v] : r.headers) c += static_cast<int64_t>(k.size() + v.size() + 64);
-  return 2 * c;  // our copy and librdkafka's
+int64_t TcpDelivery::cost_of(const EventOrigin& origin, size_t value_bytes) {
+  // Our copy of the value and bookkeeping, plus librdkafka's copy of the whole record.
+  int64_t headers = 0;
+  for (const auto& [k, v] : origin.headers) headers += static_cast<int64_t>(k.size() + v.size() + 16);
+  return static_cast<int64_t>(sizeof(Pending) + 64 + 2 * value_bytes + origin.topic.size() + origin.key.size()) +
+         headers + 64;
 }
 
-void TcpDelivery::keep(uint64_t seq, kafka::OutRecord record) {
-  const int64_t cost = cost_of(record);
-  memory_bytes_ += cost;
-  pending_.emplace(seq, Pending{std::move(record), cost});
+void TcpDelivery::keep(uint64_t seq, Pending p) {
+  p.cost = cost_of(*p.origin, p.value.size());
+  memory_bytes_ += p.cost;
+  pending_.emplace(seq, std::move(p));
   waiting_.push_back(seq);
+}
+
+namespace {
+
+std::string_view tags_for(uint8_t flags, uint8_t truncated, uint8_t partial) {
+  const bool t = (flags & truncated) != 0, p = (flags & partial) != 0;
+  return t && p ? "_truncated,_partial_line" : t ? "_truncated" : p ? "_partial_line" : "";
+}
+
+void set_header(kafka::Headers& h, size_t i, std::string_view k, std::string_view v) {
+  if (h.size() <= i) h.resize(i + 1);
+  h[i].first.assign(k);
+  h[i].second.assign(v);
+}
+
+// Decimal digits of v into buf (no allocation); returns the view.
+std::string_view digits(uint64_t v, std::array<char, 24>& buf) {
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return std::string_view(buf.data(), static_cast<size_t>(end - buf.data()));
+}
+
+}  // namespace
+
+const kafka::OutRecord& TcpDelivery::record_for(uint64_t seq, const Pending& p) {
+  const EventOrigin& o = *p.origin;
+  produce_.topic.assign(o.topic);
+  produce_.key.assign(o.key);
+  produce_.value.assign(p.value);
+  size_t n = 0;
+  for (const auto& [k, v] : o.headers) set_header(produce_.headers, n++, k, v);
+  std::array<char, 24> buf;
+  if ((p.flags & kComplete) == 0) {
+    set_header(produce_.headers, n++, kafka::header::kReadMicros, digits(static_cast<uint64_t>(p.read_micros), buf));
+    if (auto tags = tags_for(p.flags, kTruncated, kPartial); !tags.empty())
+      set_header(produce_.headers, n++, kafka::header::kTags, tags);
+  }
+  set_header(produce_.headers, n++, kafka::header::kOffset, digits(seq, buf));
+  produce_.headers.resize(n);
+  return produce_;
 }
 
 Status TcpDelivery::load_from_wal(uint64_t from) {
@@ -61,7 +105,12 @@ Status TcpDelivery::load_from_wal(uint64_t from) {
       wal_.ack(seq);
       return;
     }
-    keep(seq, std::move(*r));
+    r->headers.pop_back();  // lp.offset: record_for() adds it
+    auto origin = std::make_shared<EventOrigin>();
+    origin->topic = std::move(r->topic);
+    origin->key = std::move(r->key);
+    origin->headers = std::move(r->headers);
+    keep(seq, Pending{std::move(origin), std::move(r->value), 0, kComplete, 0});
     ++loaded;
   });
   spill_from_ = next;
@@ -81,21 +130,15 @@ Status TcpDelivery::replay() {
   return Status::Ok();
 }
 
-EventSink::Accept TcpDelivery::accept(const EventOrigin& origin, std::string_view value, int64_t read_micros,
-                                        bool truncated, bool partial) {
-  kafka::OutRecord r;
-  r.topic = origin.topic;
-  r.key = origin.key;
-  r.value.assign(value);
-  r.headers.reserve(origin.headers.size() + 3);
-  r.headers.insert(r.headers.end(), origin.headers.begin(), origin.headers.end());
-  r.headers.emplace_back(kafka::header::kReadMicros, std::to_string(read_micros));
-  if (truncated || partial) {
-    std::string tags = truncated ? "_truncated" : "";
-    if (partial) tags += tags.empty() ? "_partial_line" : ",_partial_line";
-    r.headers.emplace_back(kafka::header::kTags, std::move(tags));
-  }
-  encode_wal_event(r, scratch_);
+EventSink::Accept TcpDelivery::accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value,
+                                      int64_t read_micros, bool truncated, bool partial) {
+  const uint8_t flags = static_cast<uint8_t>((truncated ? kTruncated : 0) | (partial ? kPartial : 0));
+  std::array<char, 24> buf;
+  size_t n = 0;
+  set_header(extra_, n++, kafka::header::kReadMicros, digits(static_cast<uint64_t>(read_micros), buf));
+  if (auto tags = tags_for(flags, kTruncated, kPartial); !tags.empty()) set_header(extra_, n++, kafka::header::kTags, tags);
+  extra_.resize(n);
+  encode_wal_event(*origin, extra_, value, scratch_);
   auto seq = wal_.append(scratch_);
   if (!seq) {
     if (wal_.is_full()) {
@@ -113,13 +156,12 @@ EventSink::Accept TcpDelivery::accept(const EventOrigin& origin, std::string_vie
   }
   accepted_.inc();
   last_seq_ = *seq;
-  if (spill_from_ != 0 || (memory_bytes_ + cost_of(r) > max_memory_bytes_ && !pending_.empty())) {
+  if (spill_from_ != 0 || (memory_bytes_ + cost_of(*origin, value.size()) > max_memory_bytes_ && !pending_.empty())) {
     if (spill_from_ == 0) spill_from_ = *seq;
     spilled_.inc();
     return Accept::kAccepted;
   }
-  r.headers.emplace_back(kafka::header::kOffset, std::to_string(*seq));
-  keep(*seq, std::move(r));
+  keep(*seq, Pending{origin, std::string(value), read_micros, flags, 0});
   return Accept::kAccepted;
 }
 
@@ -141,7 +183,7 @@ void TcpDelivery::produce_waiting() {
       waiting_.pop_front();
       continue;
     }
-    if (auto s = producer_->produce(it->second.record, seq); !s) {
+    if (auto s = producer_->produce(record_for(seq, it->second), seq); !s) {
       produce_errors_.inc();
       break;  // local queue full: try again on the next service()
     }

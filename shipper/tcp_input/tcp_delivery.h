@@ -55,7 +55,7 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
 
   // Appends the event to the WAL and queues it for Kafka. kFull / kFailed: not accepted, nothing kept;
   // stop reading and offer it again once can_accept().
-  Accept accept(const EventOrigin& origin, std::string_view value, int64_t read_micros, bool truncated,
+  Accept accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value, int64_t read_micros, bool truncated,
                 bool partial) override;
   bool can_accept() override;
 
@@ -73,12 +73,21 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
   bool spilling() const { return spill_from_ != 0; }
 
  private:
+  // An event in memory: its connection's shared origin plus what is its own; the Kafka record is built
+  // only when handed to the producer (into a reused scratch record, so the per-event path allocates
+  // little: the value and the map node).
   struct Pending {
-    kafka::OutRecord record;
+    std::shared_ptr<const EventOrigin> origin;
+    std::string value;
+    int64_t read_micros = 0;
+    uint8_t flags = 0;
     int64_t cost = 0;
   };
-  static int64_t cost_of(const kafka::OutRecord& r);
-  void keep(uint64_t seq, kafka::OutRecord record);
+  static constexpr uint8_t kTruncated = 1, kPartial = 2;
+  static constexpr uint8_t kComplete = 4;  // replayed: origin->headers already hold lp.read_us and lp.tags
+  static int64_t cost_of(const EventOrigin& origin, size_t value_bytes);
+  void keep(uint64_t seq, Pending p);
+  const kafka::OutRecord& record_for(uint64_t seq, const Pending& p);
   // Reads WAL events with seq >= from back into memory (within the budget); sets spill_from_.
   Status load_from_wal(uint64_t from);
   void produce_waiting();
@@ -94,6 +103,8 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
   uint64_t spill_from_ = 0;  // != 0: events from this seq on are only in the WAL
   uint64_t last_seq_ = 0;
   std::string scratch_;
+  kafka::Headers extra_;       // lp.read_us and lp.tags of the event being accepted
+  kafka::OutRecord produce_;   // reused for every produce()
   bool full_ = false;
   std::chrono::steady_clock::time_point retry_after_{};
   bool failed_ = false;

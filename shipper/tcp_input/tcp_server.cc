@@ -272,10 +272,12 @@ class Connection final : public ConnectionBase {
     meta.peer_ip = ip_;
     meta.peer_port = port_;
     meta.tls_subject = std::move(subject);
-    origin_.topic = listener_.setup.topic;
-    origin_.key = kafka::record_key(meta);
-    origin_.headers = kafka::encode_headers(meta);
-    std::erase_if(origin_.headers, [](const auto& h) { return h.first == kafka::header::kReadMicros; });
+    auto o = std::make_shared<EventOrigin>();
+    o->topic = listener_.setup.topic;
+    o->key = kafka::record_key(meta);
+    o->headers = kafka::encode_headers(meta);
+    std::erase_if(o->headers, [](const auto& h) { return h.first == kafka::header::kReadMicros; });
+    origin_ = std::move(o);
   }
 
   void read() {
@@ -377,7 +379,7 @@ class Connection final : public ConnectionBase {
   LineFramer framer_;
   std::string ip_;
   int64_t port_;
-  EventOrigin origin_;
+  std::shared_ptr<const EventOrigin> origin_;
   std::array<char, kReadChunk> buf_{};
   std::deque<Kept> kept_;
   std::vector<std::string_view> elements_;

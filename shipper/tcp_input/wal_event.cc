@@ -60,6 +60,22 @@ void encode_wal_event(const kafka::OutRecord& r, std::string& out) {
   put_bytes(out, r.value);
 }
 
+void encode_wal_event(const EventOrigin& origin, const kafka::Headers& extra, std::string_view value,
+                      std::string& out) {
+  out.clear();
+  out.push_back(static_cast<char>(kWalEventVersion));
+  put_bytes(out, origin.topic);
+  put_bytes(out, origin.key);
+  put_varint(out, origin.headers.size() + extra.size());
+  for (const auto* headers : {&origin.headers, &extra}) {
+    for (const auto& [k, v] : *headers) {
+      put_bytes(out, k);
+      put_bytes(out, v);
+    }
+  }
+  put_bytes(out, value);
+}
+
 Result<kafka::OutRecord> decode_wal_event(std::string_view data, uint64_t seq) {
   if (data.empty() || static_cast<uint8_t>(data[0]) != kWalEventVersion)
     return Error("WAL event " + std::to_string(seq) + ": unknown encoding version");

@@ -16,6 +16,7 @@
 
 #include "common/kafka/producer.h"
 #include "common/result.h"
+#include "shipper/tcp_input/event_sink.h"
 
 namespace logpipe::shipper::tcp {
 
@@ -23,6 +24,9 @@ inline constexpr uint8_t kWalEventVersion = 1;
 
 // Appends the encoding of `record` to `out` (which is cleared first).
 void encode_wal_event(const kafka::OutRecord& record, std::string& out);
+// The same bytes for the record `origin` + `extra` headers + `value`, without building it.
+void encode_wal_event(const EventOrigin& origin, const kafka::Headers& extra, std::string_view value,
+                      std::string& out);
 // The record back, with the lp.offset header set to `seq`.
 Result<kafka::OutRecord> decode_wal_event(std::string_view data, uint64_t seq);
 

@@ -28,14 +28,14 @@ class RecordingSink final : public shipper::tcp::EventSink {
     }
   };
 
-  Accept accept(const shipper::tcp::EventOrigin& origin, std::string_view value, int64_t, bool truncated,
-                bool partial) override {
+  Accept accept(const std::shared_ptr<const shipper::tcp::EventOrigin>& origin, std::string_view value, int64_t,
+                bool truncated, bool partial) override {
     if (full_) {
       ++refused_;
       return Accept::kFull;
     }
     std::lock_guard lock(mu_);
-    events_.push_back(Event{std::string(value), origin.headers, origin.key, truncated, partial});
+    events_.push_back(Event{std::string(value), origin->headers, origin->key, truncated, partial});
     return Accept::kAccepted;
   }
   bool can_accept() override { return !full_; }

@@ -57,6 +57,8 @@ class PlainClient {
     ::close(fd_);
     fd_ = -1;
   }
+  // Wakes a thread blocked in send() (it then fails); for cleaning up after a failed check.
+  void unblock() { ::shutdown(fd_, SHUT_RDWR); }
   // Waits up to `timeout` for the server to do something: returns bytes received (>0), 0 for EOF from the
   // server, -1 for a reset, -2 for nothing happened.
   int wait_server(std::chrono::milliseconds timeout) {

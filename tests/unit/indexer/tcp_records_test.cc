@@ -110,3 +110,16 @@ TEST_CASE("tcp: the _id comes from the WAL id and sequence number, so a replay i
   next.offset = 43;
   CHECK(document_id(next, tcp_record("{\"message\":\"m\"}", next)) != document_id(m, first));
 }
+
+TEST_CASE("tcp: the event's own service name wins over the listener's; file records keep lp.service",
+          "[indexer][tcp]") {
+  CHECK(build(tcp_record("{\"message\":\"m\",\"service.name\":\"billing\"}", tcp_meta())).str("/service/name") == "billing");
+  CHECK(build(tcp_record("{\"message\":\"m\",\"service\":{\"name\":\"billing\"}}", tcp_meta())).str("/service/name") ==
+        "billing");
+  CHECK(build(tcp_record("{\"message\":\"m\",\"service\":\"billing\"}", tcp_meta())).str("/service/name") == "billing");
+  CHECK(build(tcp_record("{\"message\":\"m\"}", tcp_meta())).str("/service/name") == "orders");
+  CHECK(build(tcp_record("{\"message\":\"m\",\"service\":{\"name\":\"\"}}", tcp_meta())).str("/service/name") == "orders");
+  CHECK(build(tcp_record("{\"message\":\"m\",\"service\":42}", tcp_meta())).str("/service/name") == "orders");
+  Parsed file(logpipe::test::build_source("{\"message\":\"m\",\"service.name\":\"billing\"}", "json"));
+  CHECK(file.str("/service/name") == "svc");
+}

@@ -20,7 +20,7 @@ using logpipe::testing::FakeWal;
 
 namespace {
 
-EventOrigin origin() {
+std::shared_ptr<const EventOrigin> origin() {
   kafka::RecordMeta m;
   m.host = "h";
   m.service = "svc";
@@ -29,11 +29,11 @@ EventOrigin origin() {
   m.file_id = "tcp:fakewal";
   m.peer_ip = "10.1.2.3";
   m.peer_port = 40000;
-  EventOrigin o;
-  o.topic = "logs";
-  o.key = kafka::record_key(m);
-  o.headers = kafka::encode_headers(m);
-  std::erase_if(o.headers, [](const auto& h) { return h.first == kafka::header::kReadMicros; });
+  auto o = std::make_shared<EventOrigin>();
+  o->topic = "logs";
+  o->key = kafka::record_key(m);
+  o->headers = kafka::encode_headers(m);
+  std::erase_if(o->headers, [](const auto& h) { return h.first == kafka::header::kReadMicros; });
   return o;
 }
 
