@@ -8,6 +8,8 @@ packages=(
   g++ cmake ninja-build pkg-config git curl
   # required libraries
   librdkafka-dev libsimdjson-dev libre2-dev libzstd-dev libboost1.81-dev libboost-url1.81-dev catch2
+  # HTTPS to Elasticsearch/OpenSearch (Boost.Asio SSL); the openssl tool makes test certificates
+  libssl-dev openssl
   # chosen libraries: config, CLI flags, hashing for ids and fingerprints
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
