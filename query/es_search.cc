@@ -29,7 +29,8 @@ void read_shards(const std::string& body, SearchStats& stats) {
 
 std::string describe_http_error(int status, const std::string& body) {
   std::string what = "HTTP " + std::to_string(status);
-  if (status == 401 || status == 403) what = "authentication failed (" + what + ")";
+  if (status == 401) what = "authentication failed (" + what + ")";
+  if (status == 403) what = "not authorized (" + what + ")";
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string_view type, reason;
@@ -48,16 +49,24 @@ std::string describe_http_error(int status, const std::string& body) {
   return snippet.empty() ? what : what + ": " + snippet;
 }
 
+std::string index_target(const std::string& index, const std::string& endpoint) {
+  // Index names cannot contain characters that need escaping in a path, except the commas and '*' we allow.
+  return "/" + index + "/" + endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + kIndexOptions;
+}
+
 Result<std::string> Searcher::send(const std::string& method, const std::string& target, const std::string& body) {
   auto resp = client_.send({method, target, body, "application/json"});
-  if (!resp) return Error("cannot reach Elasticsearch: " + resp.error().message());
+  if (!resp) {
+    std::string why = resp.error().message();
+    if (why.find("certificate verify failed") != std::string::npos) why += " (trust its CA with --ca-cert FILE)";
+    return Error("cannot reach Elasticsearch: " + why);
+  }
   if (resp->status != 200) return Error(describe_http_error(resp->status, resp->body));
   return std::move(resp->body);
 }
 
 Result<std::string> Searcher::post(const std::string& endpoint, const std::string& body) {
-  // Index names cannot contain characters that need escaping in a path, except the commas and '*' we allow.
-  return send("POST", "/" + index_ + "/" + endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + kIndexOptions, body);
+  return send("POST", index_target(index_, endpoint), body);
 }
 
 Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function<void(const Hit&)>& emit) {

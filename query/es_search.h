@@ -16,8 +16,12 @@
 
 namespace logpipe::query {
 
-// One line for an HTTP error answer: "HTTP 404: index_not_found_exception: no such index [x]".
+// One line for an HTTP error answer: "HTTP 404: index_not_found_exception: no such index [x]";
+// 401 = "authentication failed (HTTP 401): ...", 403 = "not authorized (HTTP 403): ...".
 std::string describe_http_error(int status, const std::string& body);
+
+// The path of a request on the index pattern, e.g. "/logs-*/_search?ignore_unavailable=true&...".
+std::string index_target(const std::string& index, const std::string& endpoint);
 
 struct SearchStats {
   int64_t events = 0;

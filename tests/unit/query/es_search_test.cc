@@ -133,6 +133,8 @@ TEST_CASE("describe_http_error: one line with the error type and reason", "[quer
         "HTTP 404: index_not_found_exception: no such index [x]");
   CHECK(describe_http_error(401, R"({"error":{"type":"security_exception","reason":"missing authentication credentials"}})") ==
         "authentication failed (HTTP 401): security_exception: missing authentication credentials");
+  CHECK(describe_http_error(403, R"({"error":{"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized"}})") ==
+        "not authorized (HTTP 403): security_exception: action [indices:data/read/search] is unauthorized");
   CHECK(describe_http_error(502, "<html>\nbad gateway</html>") == "HTTP 502: <html> bad gateway</html>");
   CHECK(describe_http_error(503, "") == "HTTP 503");
 }
