@@ -491,8 +491,9 @@ es_write_config() {
       echo "xpack.security.enabled: false"
     fi
   } >"$ES_CONF/$ENGINE_ARTIFACT.yml"
-  if (( security )); then
-    # The file realm: (re)create the user with the current password (the tool edits config/users*).
+  if (( security )) && { ! grep -q "^$ES_SECURITY_USER:" "$ES_CONF/users" 2>/dev/null || [[ "$SECURITY_DIR/password" -nt "$ES_CONF/users" ]]; }; then
+    # The file realm: (re)create the user with the current password (the tool edits config/users*; each
+    # call starts a JVM, so only when the user is missing or the password file is newer).
     local users=("$ES_HOME/bin/elasticsearch-users")
     env -i PATH="/usr/bin:/bin" ES_JAVA_HOME="$JAVA_HOME_DIR" ES_PATH_CONF="$ES_CONF" "${users[@]}" userdel "$ES_SECURITY_USER" >/dev/null 2>&1 || true
     env -i PATH="/usr/bin:/bin" ES_JAVA_HOME="$JAVA_HOME_DIR" ES_PATH_CONF="$ES_CONF" "${users[@]}" useradd "$ES_SECURITY_USER" \
