@@ -1,5 +1,7 @@
 #include "indexer/indexer_config.h"
 
+#include <optional>
+
 namespace logpipe::indexer {
 
 void declare(config::Reader& r, IndexerConfig& c) {
@@ -21,6 +23,15 @@ void declare(config::Reader& r, IndexerConfig& c) {
     c.deadletter_index = e.string("deadletter_index", "logpipe-deadletter",
                                   "where events Elasticsearch rejects for good are stored, with the error");
     c.es_timeout = e.duration("timeout", "30s", "per HTTP request");
+    c.es_username = e.string("username", "", "user for HTTP basic authentication (needs password_file or password_env)");
+    c.es_password_file = e.string("password_file", "", "file holding the user's password (one line)");
+    c.es_password_env = e.string("password_env", "", "name of an environment variable holding the password (instead of password_file)");
+    c.es_api_key_file = e.string("api_key_file", "", "file holding an API key (the encoded value, or id:api_key); instead of a user");
+    c.es_api_key_env = e.string("api_key_env", "", "name of an environment variable holding the API key");
+    c.es_ca_file = e.string("ca_file", "", "PEM CA certificates to trust for https:// (empty: the system's trust store)");
+    c.es_client_cert_file = e.string("client_cert_file", "", "PEM client certificate, when the cluster asks for one");
+    c.es_client_key_file = e.string("client_key_file", "", "PEM key of the client certificate (empty: in client_cert_file)");
+    c.es_insecure = e.boolean("insecure", false, "do not verify the server certificate and host name (testing only)");
     e.finish();
   }
   {
@@ -39,7 +50,53 @@ void declare(config::Reader& r, IndexerConfig& c) {
   }
 }
 
-Result<IndexerConfig> load_config(const std::string& file) {
+namespace {
+
+// One secret from a file or an environment variable named in the config (not both). `key` is the
+// config key prefix for messages ("elasticsearch.password").
+std::optional<http::Secret> read_secret(const std::string& file, const std::string& env_name, const std::string& key,
+                                        const std::function<const char*(const char*)>& getenv,
+                                        std::vector<std::string>& errors) {
+  if (!file.empty() && !env_name.empty()) {
+    errors.push_back(key + "_file and " + key + "_env: set one of them");
+    return std::nullopt;
+  }
+  if (!file.empty()) {
+    auto s = http::read_secret_file(file);
+    if (!s) {
+      errors.push_back(key + "_file: " + s.error().message());
+      return std::nullopt;
+    }
+    return std::move(*s);
+  }
+  if (!env_name.empty()) {
+    const char* v = getenv(env_name.c_str());
+    if (v == nullptr || *v == '\0') {
+      errors.push_back(key + "_env: environment variable " + env_name + " is not set or empty");
+      return std::nullopt;
+    }
+    return http::Secret(v);
+  }
+  return std::nullopt;
+}
+
+void resolve_client(IndexerConfig& c, const std::function<const char*(const char*)>& getenv, std::vector<std::string>& errors) {
+  http::ClientOptions& o = c.es_client;
+  o.timeout = c.es_timeout;
+  o.tls = {c.es_ca_file, c.es_insecure, c.es_client_cert_file, c.es_client_key_file};
+  o.credentials.username = c.es_username;
+  const size_t before = errors.size();
+  auto password = read_secret(c.es_password_file, c.es_password_env, "elasticsearch.password", getenv, errors);
+  auto api_key = read_secret(c.es_api_key_file, c.es_api_key_env, "elasticsearch.api_key", getenv, errors);
+  if (password) o.credentials.password = std::move(*password);
+  if (api_key) o.credentials.api_key = std::move(*api_key);
+  if (errors.size() != before) return;
+  if (auto s = http::validate(o); !s) errors.push_back("elasticsearch: " + s.message());
+}
+
+}  // namespace
+
+Result<IndexerConfig> load_config(const std::string& file, const std::function<const char*(const char*)>& getenv) {
   YAML::Node node;
   if (!file.empty()) {
     auto loaded = config::load_file(file);
@@ -59,6 +116,7 @@ Result<IndexerConfig> load_config(const std::string& file) {
       ctx.errors.push_back("parsing.rules_file: " + rules.error().message());
     }
   }
+  resolve_client(c, getenv, ctx.errors);
   if (auto s = config::collected_errors(ctx, file); !s) return Error(s.message());
   return c;
 }

@@ -47,6 +47,12 @@ int main(int argc, char** argv) {
     std::cerr << "elasticsearch.url: " << endpoint.error().message() << "\n";
     return 2;
   }
+  // Builds the TLS context now: an unreadable CA, certificate or key file is a config error.
+  auto http_client = http::BeastClient::create(*endpoint, cfg->es_client);
+  if (!http_client) {
+    std::cerr << "elasticsearch: " << http_client.error().message() << "\n";
+    return 2;
+  }
   if (check_only) {
     std::cout << (config_file.empty() ? "defaults" : config_file) << ": ok\n";
     return 0;
@@ -64,8 +70,7 @@ int main(int argc, char** argv) {
   }
   SystemClock clock;
   metrics::Registry registry;
-  http::BeastClient http_client(*endpoint, cfg->es_timeout);
-  indexer::ElasticsearchClient es(http_client);
+  indexer::ElasticsearchClient es(**http_client);
   auto sleeper = [](std::chrono::milliseconds d) {
     // Sleep in small steps so SIGTERM is honoured during long backoffs.
     const auto until = std::chrono::steady_clock::now() + d;
@@ -82,7 +87,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
-  log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});
+  const std::string es_shown = http::redact_url(cfg->es_url);  // parse_url refuses user info; belt and braces for logs
+  log::info("indexer started", {{"es", std::string_view(es_shown)}, {"group", std::string_view(cfg->kafka_group_id)}});
   while (!g_stop) {
     auto r = pipeline.run_once();
     if (!r) sleeper(std::chrono::milliseconds(500));

@@ -20,6 +20,11 @@ Environment Environment::from_process() {
   e.es_url = get("LOGPIPE_ES_URL");
   e.index = get("LOGPIPE_INDEX");
   e.profile = get("LOGPIPE_PROFILE");
+  e.username = get("LOGPIPE_ES_USERNAME");
+  e.password = http::Secret(get("LOGPIPE_ES_PASSWORD"));
+  e.api_key = http::Secret(get("LOGPIPE_ES_API_KEY"));
+  e.ca_cert = get("LOGPIPE_ES_CA_CERT");
+  e.home = get("HOME");
   e.config_file = get("LOGPIPE_QUERY_CONFIG");
   e.default_config_file = default_config_path(get("XDG_CONFIG_HOME"), get("HOME"));
   e.no_color = !get("NO_COLOR").empty();
@@ -27,6 +32,83 @@ Environment Environment::from_process() {
   e.dumb_term = get("TERM") == "dumb";
   return e;
 }
+
+namespace {
+
+struct AuthFlags {
+  std::string user, password_file, api_key, api_key_file, ca_cert, client_cert, client_key;
+  bool insecure = false;
+};
+
+// Where a setting came from; a lower value wins.
+enum Level { kFlag, kEnv, kProfile, kNone };
+
+Result<http::Secret> secret_from_file(const std::string& what, const std::string& path) {
+  auto s = http::read_secret_file(path);
+  if (!s) return Error(what + ": " + s.error().message());
+  return s;
+}
+
+// TLS and credentials: each setting from the first of flag, environment variable, profile. A user and an
+// API key from different levels: the higher level wins (an --api-key flag overrides a profile's user);
+// from the same level they are an error. Secret files are read here, so a bad one is a startup error.
+Result<http::ClientOptions> resolve_client(const AuthFlags& f, const Environment& env, const Profile& p) {
+  http::ClientOptions o;
+  const Level user_level = !f.user.empty() ? kFlag : !env.username.empty() ? kEnv : !p.user.empty() ? kProfile : kNone;
+  const Level key_level = !f.api_key.empty() || !f.api_key_file.empty() ? kFlag
+                          : !env.api_key.empty()                         ? kEnv
+                          : !p.api_key_file.empty()                      ? kProfile
+                                                                         : kNone;
+  const std::string in_profile = "profile '" + p.name + "' ";
+  if (user_level != kNone && user_level == key_level) {
+    if (user_level == kFlag) return Error("--user and --api-key/--api-key-file exclude each other");
+    if (user_level == kEnv) return Error("LOGPIPE_ES_USERNAME and LOGPIPE_ES_API_KEY exclude each other");
+    return Error(in_profile + "has both user and api_key_file");
+  }
+  if (key_level < user_level) {
+    if (!f.api_key.empty()) {
+      o.credentials.api_key = http::Secret(f.api_key);
+    } else if (!f.api_key_file.empty()) {
+      auto s = secret_from_file("--api-key-file", f.api_key_file);
+      if (!s) return s.error();
+      o.credentials.api_key = std::move(*s);
+    } else if (key_level == kEnv) {
+      o.credentials.api_key = env.api_key;
+    } else {
+      auto s = secret_from_file(in_profile + "api_key_file", p.api_key_file);
+      if (!s) return s.error();
+      o.credentials.api_key = std::move(*s);
+    }
+  } else if (user_level < key_level) {
+    o.credentials.username = user_level == kFlag ? f.user : user_level == kEnv ? env.username : p.user;
+    if (!f.password_file.empty()) {
+      auto s = secret_from_file("--password-file", f.password_file);
+      if (!s) return s.error();
+      o.credentials.password = std::move(*s);
+    } else if (!env.password.empty()) {
+      o.credentials.password = env.password;
+    } else if (!p.password_file.empty()) {
+      auto s = secret_from_file(in_profile + "password_file", p.password_file);
+      if (!s) return s.error();
+      o.credentials.password = std::move(*s);
+    } else {
+      return Error("user '" + o.credentials.username + "' needs a password: --password-file FILE or LOGPIPE_ES_PASSWORD");
+    }
+  }
+  if (user_level == kNone && !f.password_file.empty()) return Error("--password-file needs --user");
+
+  const Level ca_level = !f.ca_cert.empty() ? kFlag : !env.ca_cert.empty() ? kEnv : !p.ca_cert.empty() ? kProfile : kNone;
+  o.tls.ca_file = ca_level == kFlag ? f.ca_cert : ca_level == kEnv ? env.ca_cert : p.ca_cert;
+  // A profile's insecure gives way to a CA named by a flag or the environment; --insecure overrides any CA.
+  o.tls.insecure = f.insecure || (p.insecure && ca_level >= kProfile);
+  if (o.tls.insecure) o.tls.ca_file.clear();
+  o.tls.client_cert_file = !f.client_cert.empty() ? f.client_cert : p.client_cert;
+  o.tls.client_key_file = !f.client_cert.empty() || !f.client_key.empty() ? f.client_key : p.client_key;
+  if (auto s = http::validate(o); !s) return Error(s.message());
+  return o;
+}
+
+}  // namespace
 
 bool use_color(ColorMode mode, const Environment& env) {
   if (mode == ColorMode::kAlways) return true;
@@ -53,6 +135,7 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
 
   std::string context_by = "host,service";
   std::string cursor;
+  AuthFlags auth;
   int64_t context = -1;
   CLI::App app{"logpipe-query: search logs by host, service, level, trace, fields, time and text", name};
   if (cmd.kind == Kind::kHist) {
@@ -94,6 +177,8 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
       "  logpipe-query --around 2024-03-05T10:11:12Z --window 2m -H web-1\n"
       "  logpipe-query -s api -o jsonl -n 0 | jq .message\n"
       "  logpipe-query -f -s checkout --level error\n"
+      "  logpipe-query --url https://es:9200 --ca-cert ca.pem -u alice --password-file ~/.es-password -s api\n"
+      "  LOGPIPE_ES_API_KEY=$(cat ~/.es-key) logpipe-query --url https://es:9200 --level error\n"
       "Exit codes: 0 = events printed, 1 = no event matched, 2 = error (bad flag or time, cluster unreachable, HTTP error).");
   app.add_option("text", s.text, "full-text match on the message (all words must match)");
   app.add_option("-H,--host", s.hosts, "host.name, repeatable (any of); globs like 'web-*' allowed")->allow_extra_args(false);
@@ -126,17 +211,36 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
       ->check(CLI::IsMember({"pretty", "raw", "json", "jsonl", "logfmt", "csv"}))->capture_default_str();
   app.add_option("--color", color, "auto | always | never (auto: on a terminal, unless NO_COLOR is set)")
       ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
-  app.add_option("--url", cmd.url, "Elasticsearch URL (env LOGPIPE_ES_URL)")->capture_default_str();
-  app.add_option("--index", cmd.index, "index pattern (env LOGPIPE_INDEX)")->capture_default_str();
-  app.add_option("--profile", profile_name, "profile from the config file (env LOGPIPE_PROFILE)");
+  const std::string cluster = "Cluster, TLS and authentication (flag > environment > profile)";
+  app.add_option("--url", cmd.url, "Elasticsearch or OpenSearch URL, http:// or https:// (env LOGPIPE_ES_URL)")
+      ->capture_default_str()->group(cluster);
+  app.add_option("--index", cmd.index, "index pattern (env LOGPIPE_INDEX)")->capture_default_str()->group(cluster);
+  app.add_option("--profile", profile_name, "profile from the config file (env LOGPIPE_PROFILE)")->group(cluster);
   auto* config_opt = app.add_option("--config", config_file,
-                                    "config file with profiles (env LOGPIPE_QUERY_CONFIG, default ~/.config/logpipe/query.yaml)");
+                                    "config file with profiles (env LOGPIPE_QUERY_CONFIG, default ~/.config/logpipe/query.yaml)")
+                         ->group(cluster);
+  auto* user_opt = app.add_option("-u,--user", auth.user, "user for basic authentication (env LOGPIPE_ES_USERNAME)")->group(cluster);
+  app.add_option("--password-file", auth.password_file, "file holding the user's password (or env LOGPIPE_ES_PASSWORD)")->group(cluster);
+  auto* key_opt = app.add_option("--api-key", auth.api_key,
+                                 "API key, encoded or id:key (env LOGPIPE_ES_API_KEY; a flag shows in ps: prefer the file or env)")
+                      ->group(cluster);
+  auto* key_file_opt = app.add_option("--api-key-file", auth.api_key_file, "file holding an API key")->group(cluster);
+  auto* ca_opt = app.add_option("--ca-cert", auth.ca_cert, "PEM file of CA certificates to trust (env LOGPIPE_ES_CA_CERT; default: the system's)")
+                     ->group(cluster);
+  app.add_option("--client-cert", auth.client_cert, "PEM client certificate, when the cluster asks for one")->group(cluster);
+  app.add_option("--client-key", auth.client_key, "PEM key of --client-cert (default: in the same file)")->group(cluster);
+  auto* insecure_opt = app.add_flag("--insecure", auth.insecure, "do not verify the server's certificate and name (testing only)")->group(cluster);
+  app.add_flag("--print-request", cmd.print_request, "print the HTTP request (method, path, JSON body) instead of sending it");
+  key_opt->excludes(key_file_opt);
+  user_opt->excludes(key_opt)->excludes(key_file_opt);
+  insecure_opt->excludes(ca_opt);
   app.add_flag("-q,--quiet", cmd.quiet, "no metadata (counts, notices) on stderr");
   from_opt->excludes(since_opt);
   around_opt->excludes(since_opt)->excludes(from_opt)->excludes(to_opt);
   // Like most CLIs, a repeated single-valued flag means its last value (handy with shell aliases).
   for (const char* flag : {"--since", "--output", "--url", "--index", "--profile", "--config", "--level", "--trace", "--from", "--to", "--around",
-                           "--window", "--color", "--query-string"})
+                           "--window", "--color", "--query-string", "--user", "--password-file", "--api-key", "--api-key-file",
+                           "--ca-cert", "--client-cert", "--client-key"})
     app.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   if (search)
     for (const char* flag : {"--limit", "-A", "-B", "-C", "--context-by"})
@@ -161,7 +265,7 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
 
   // Cluster settings: flag > environment > profile > default.
   const bool config_required = config_opt->count() > 0 || !env.config_file.empty();
-  auto profile = load_profile(config_required ? config_file : env.default_config_file, config_required, profile_name);
+  auto profile = load_profile(config_required ? config_file : env.default_config_file, config_required, profile_name, env.home);
   if (!profile) return fail(profile.error().message());
   cmd.profile = profile->name;
   if (app.count("--url") == 0) {
@@ -172,6 +276,9 @@ ParseOutcome parse_command_line(const std::vector<std::string>& all_args, const 
     if (!env.index.empty()) cmd.index = env.index;
     else if (!profile->index.empty()) cmd.index = profile->index;
   }
+  auto client = resolve_client(auth, env, *profile);
+  if (!client) return fail(client.error().message());
+  cmd.client = std::move(*client);
 
   const Zone zone = utc ? Zone::kUtc : Zone::kLocal;
   if (!level.empty()) {

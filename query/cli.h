@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/http/client_options.h"
 #include "query/output.h"
 #include "query/search_request.h"
 
@@ -22,6 +23,8 @@ struct Command {
   std::string url = "http://127.0.0.1:9200";
   std::string index = "logs-*";
   std::string profile;  // the profile in effect, if any
+  http::ClientOptions client;  // TLS and credentials (secrets already read from their files)
+  bool print_request = false;  // print the request instead of sending it (--print-request)
   bool quiet = false;
   bool follow = false;
   double follow_interval_seconds = 1.0;
@@ -40,6 +43,11 @@ struct Environment {
   std::string es_url;    // LOGPIPE_ES_URL
   std::string index;     // LOGPIPE_INDEX
   std::string profile;   // LOGPIPE_PROFILE
+  std::string username;  // LOGPIPE_ES_USERNAME
+  http::Secret password; // LOGPIPE_ES_PASSWORD
+  http::Secret api_key;  // LOGPIPE_ES_API_KEY
+  std::string ca_cert;   // LOGPIPE_ES_CA_CERT
+  std::string home;      // HOME, for "~/" in the config file
   std::string config_file;          // LOGPIPE_QUERY_CONFIG (must exist when set)
   std::string default_config_file;  // used when neither --config nor LOGPIPE_QUERY_CONFIG (may be absent)
   bool no_color = false; // NO_COLOR set and not empty

@@ -29,7 +29,8 @@ void read_shards(const std::string& body, SearchStats& stats) {
 
 std::string describe_http_error(int status, const std::string& body) {
   std::string what = "HTTP " + std::to_string(status);
-  if (status == 401 || status == 403) what = "authentication failed (" + what + ")";
+  if (status == 401) what = "authentication failed (" + what + ")";
+  if (status == 403) what = "not authorized (" + what + ")";
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string_view type, reason;
@@ -48,16 +49,76 @@ std::string describe_http_error(int status, const std::string& body) {
   return snippet.empty() ? what : what + ": " + snippet;
 }
 
+std::string index_target(const std::string& index, const std::string& endpoint) {
+  // Index names cannot contain characters that need escaping in a path, except the commas and '*' we allow.
+  return "/" + index + "/" + endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + kIndexOptions;
+}
+
 Result<std::string> Searcher::send(const std::string& method, const std::string& target, const std::string& body) {
   auto resp = client_.send({method, target, body, "application/json"});
-  if (!resp) return Error("cannot reach Elasticsearch: " + resp.error().message());
+  if (!resp) {
+    std::string why = resp.error().message();
+    if (why.find("certificate verify failed") != std::string::npos) why += " (trust its CA with --ca-cert FILE)";
+    return Error("cannot reach Elasticsearch: " + why);
+  }
   if (resp->status != 200) return Error(describe_http_error(resp->status, resp->body));
   return std::move(resp->body);
 }
 
 Result<std::string> Searcher::post(const std::string& endpoint, const std::string& body) {
-  // Index names cannot contain characters that need escaping in a path, except the commas and '*' we allow.
-  return send("POST", "/" + index_ + "/" + endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") + kIndexOptions, body);
+  return send("POST", index_target(index_, endpoint), body);
+}
+
+Result<std::string> Searcher::open_pit() {
+  auto id_in = [](const std::string& body, const char* field) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    std::string_view id;
+    if (parser.parse(body).get(doc) == simdjson::SUCCESS && doc[field].get(id) == simdjson::SUCCESS) return std::string(id);
+    return std::string();
+  };
+  // An engine without the endpoint answers 400, 404 or 405; anything else (401, 5xx, unreachable) is a
+  // real failure that the other form would hit too.
+  auto missing_endpoint = [](const http::Response& r) { return r.status == 400 || r.status == 404 || r.status == 405; };
+  std::string why;
+  if (pit_api_ == PitApi::kUnknown || pit_api_ == PitApi::kElasticsearch) {
+    auto r = client_.send({"POST", "/" + index_ + "/_pit?keep_alive=2m&" + kIndexOptions, "", "application/json"});
+    if (!r) return Error(r.error().message());
+    if (r->status == 200) {
+      pit_api_ = PitApi::kElasticsearch;
+      if (auto id = id_in(r->body, "id"); !id.empty()) return id;
+      return Error("no id in the answer");
+    }
+    why = describe_http_error(r->status, r->body);
+    if (!missing_endpoint(*r)) return Error(why);
+  }
+  if (pit_api_ == PitApi::kUnknown || pit_api_ == PitApi::kOpenSearch) {
+    // OpenSearch 2 does not take ignore_unavailable/allow_no_indices here.
+    auto r = client_.send({"POST", "/" + index_ + "/_search/point_in_time?keep_alive=2m", "", "application/json"});
+    if (!r) return Error(r.error().message());
+    if (r->status == 200) {
+      pit_api_ = PitApi::kOpenSearch;
+      if (auto id = id_in(r->body, "pit_id"); !id.empty()) return id;
+      return Error("no pit_id in the answer");
+    }
+    why = describe_http_error(r->status, r->body);
+    if (!missing_endpoint(*r)) return Error(why);
+  }
+  pit_api_ = PitApi::kNone;
+  return Error(why.empty() ? "not supported by this cluster" : why);
+}
+
+void Searcher::close_pit(const std::string& id) {
+  // Best effort: an unclosed PIT expires after its keep_alive anyway.
+  std::string body;
+  json::Writer w(body);
+  if (pit_api_ == PitApi::kOpenSearch) {
+    w.begin_object().key("pit_id").begin_array().string(id).end_array().end_object();
+    (void)client_.send({"DELETE", "/_search/point_in_time", body, "application/json"});
+  } else {
+    w.begin_object().kv("id", id).end_object();
+    (void)client_.send({"DELETE", "/_pit", body, "application/json"});
+  }
 }
 
 Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function<void(const Hit&)>& emit) {
@@ -79,16 +140,14 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
 
   // Deep paging. The PIT pins the view, so events indexed meanwhile neither shift pages nor repeat.
   Page page;
-  auto pit = send("POST", "/" + index_ + "/_pit?keep_alive=2m&" + kIndexOptions, "");
+  auto pit = open_pit();
   if (pit) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    std::string_view id;
-    if (parser.parse(*pit).get(doc) == simdjson::SUCCESS && doc["id"].get(id) == simdjson::SUCCESS) page.pit_id = id;
-  }
-  if (page.pit_id.empty())
-    stats.warning = "point in time not available (" + (pit ? std::string("no id") : pit.error().message()) +
+    page.pit_id = *pit;
+  } else {
+    stats.warning = "point in time not available (" + pit.error().message() +
                     "): paging with search_after only; events tied on @timestamp and log.offset at a page boundary may repeat or be missed";
+  }
+  if (pit_api_ == PitApi::kOpenSearch) page.tiebreaker = "_id";
   stats.used_pit = !page.pit_id.empty();
   std::vector<Hit> held;  // newest-N beyond one window: collected, then printed oldest first
   Status failure;
@@ -130,12 +189,7 @@ Result<SearchStats> Searcher::search(const SearchOptions& o, const std::function
       page.pit_id = id;
     if (static_cast<int64_t>(hits->size()) < page.size) break;
   }
-  if (!page.pit_id.empty()) {
-    std::string close;
-    json::Writer w(close);
-    w.begin_object().kv("id", page.pit_id).end_object();
-    (void)client_.send({"DELETE", "/_pit", close, "application/json"});  // best effort: it expires anyway
-  }
+  if (!page.pit_id.empty()) close_pit(page.pit_id);
   if (!failure.ok()) return Error(failure.message());
   stats.last_sort = page.search_after;
   if (!asc) {

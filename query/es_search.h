@@ -1,9 +1,12 @@
 #pragma once
-// Runs searches against Elasticsearch through an http::Client: one request for up to 10,000 events, else
-// deep paging with search_after under a point in time (PIT) so each event comes back exactly once even
-// while new events are indexed. If the cluster refuses to open a PIT (e.g. OpenSearch's different API), it
-// falls back to search_after without one and says so on stderr: then events sharing the same @timestamp and
-// log.offset across a page boundary could be skipped or repeated.
+// Runs searches against Elasticsearch or OpenSearch through an http::Client: one request for up to 10,000
+// events, else deep paging with search_after under a point in time (PIT) so each event comes back exactly
+// once even while new events are indexed. The two engines open PITs differently (Elasticsearch 8:
+// POST <index>/_pit; OpenSearch 2: POST <index>/_search/point_in_time); the Searcher tries the first and, if
+// the cluster has no such endpoint, the second, and remembers which one worked (probing the capability,
+// not the product name). If neither opens, it falls back to search_after without a PIT and says so on
+// stderr: then events sharing the same @timestamp and log.offset across a page boundary could be skipped
+// or repeated.
 // Threading: not thread-safe (uses the client's single connection). Lifetime: borrows the client.
 
 #include <functional>
@@ -16,8 +19,15 @@
 
 namespace logpipe::query {
 
-// One line for an HTTP error answer: "HTTP 404: index_not_found_exception: no such index [x]".
+// One line for an HTTP error answer: "HTTP 404: index_not_found_exception: no such index [x]";
+// 401 = "authentication failed (HTTP 401): ...", 403 = "not authorized (HTTP 403): ...".
 std::string describe_http_error(int status, const std::string& body);
+
+// The path of a request on the index pattern, e.g. "/logs-*/_search?ignore_unavailable=true&...".
+std::string index_target(const std::string& index, const std::string& endpoint);
+
+// How this cluster opens and closes a point in time.
+enum class PitApi { kUnknown, kElasticsearch, kOpenSearch, kNone };
 
 struct SearchStats {
   int64_t events = 0;
@@ -39,12 +49,17 @@ class Searcher {
 
   static constexpr int64_t kMaxWindow = 10000;  // index.max_result_window default
   int64_t page_size = 1000;
+  PitApi pit_api() const { return pit_api_; }
 
  private:
   Result<std::string> send(const std::string& method, const std::string& target, const std::string& body);
+  // Opens a PIT on the index pattern: its id, or an error saying why not.
+  Result<std::string> open_pit();
+  void close_pit(const std::string& id);
 
   http::Client& client_;
   std::string index_;
+  PitApi pit_api_ = PitApi::kUnknown;
 };
 
 }  // namespace logpipe::query

@@ -21,15 +21,20 @@ int main(int argc, char** argv) {
   std::cerr << parsed.err;
   if (!parsed.command) return parsed.exit_code;
   const query::Command& cmd = *parsed.command;
+  if (cmd.print_request) return query::print_request(cmd, std::cout, std::cerr);
   auto endpoint = http::parse_url(cmd.url);
   if (!endpoint) {
-    std::cerr << "logpipe-query: bad --url '" << cmd.url << "': " << endpoint.error().message() << "\n";
+    std::cerr << "logpipe-query: bad --url: " << endpoint.error().message() << "\n";
     return 2;
   }
-  http::BeastClient client(*endpoint, std::chrono::seconds(30));
-  if (!cmd.follow) return query::run_search(cmd, client, std::cout, std::cerr);
+  auto client = http::BeastClient::create(*endpoint, cmd.client);
+  if (!client) {
+    std::cerr << "logpipe-query: " << client.error().message() << "\n";
+    return 2;
+  }
+  if (!cmd.follow) return query::run_search(cmd, **client, std::cout, std::cerr);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   SystemClock clock;
-  return query::run_follow(cmd, client, clock, g_stop, std::cout, std::cerr);
+  return query::run_follow(cmd, **client, clock, g_stop, std::cout, std::cerr);
 }

@@ -149,6 +149,29 @@ int run_aggregation(const Command& c, http::Client& client, std::ostream& out, s
   return any ? 0 : 1;
 }
 
+int print_request(const Command& c, std::ostream& out, std::ostream& err) {
+  auto fail = [&](const std::string& why) {
+    err << "logpipe-query: --print-request: " << why << "\n";
+    return 2;
+  };
+  Result<std::string> body = Error("");
+  if (c.kind == Kind::kSearch) {
+    if (c.follow || c.context_before > 0 || c.context_after > 0) return fail("not with -f, -A, -B or -C (more than one request)");
+    if (c.search.limit == 0 || c.search.limit > Searcher::kMaxWindow) return fail("only for -n 1..10000 (deeper searches page)");
+    body = build_search_body(c.search);
+  } else if (c.kind == Kind::kHist) {
+    if (c.interval.empty()) return fail("hist needs --interval (the automatic one takes a first request)");
+    body = build_hist_body(c.search, c.interval);
+  } else if (c.kind == Kind::kTop) {
+    body = build_top_body(c.search, c.top_field, c.agg_size);
+  } else {
+    body = build_errors_body(c.search, c.agg_size);
+  }
+  if (!body) return fail(body.error().message());
+  out << "POST " << index_target(c.index, "_search") << "\n" << *body << "\n";
+  return 0;
+}
+
 int run_search(const Command& c, http::Client& client, std::ostream& out, std::ostream& err) {
   if (c.kind != Kind::kSearch) return run_aggregation(c, client, out, err);
   if (c.context_before > 0 || c.context_after > 0) return run_with_context(c, client, out, err);

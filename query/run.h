@@ -19,6 +19,11 @@ int run_search(const Command& command, http::Client& client, std::ostream& out, 
 // hist, top and errors (command.kind).
 int run_aggregation(const Command& command, http::Client& client, std::ostream& out, std::ostream& err);
 
+// --print-request: writes the request the command would send first ("POST <path>", then the JSON body on
+// one line) to `out` and sends nothing. Only for commands that are one request (a search of at most 10,000
+// events without context or follow; top; errors; hist with --interval). Returns 0, or 2 with one line.
+int print_request(const Command& command, std::ostream& out, std::ostream& err);
+
 // Follow mode: the cluster's newest event.ingested, the backlog as run_search prints it, then polls every `follow_interval_seconds` for events
 // ingested since (by event.ingested), re-reading a trailing overlap window so events that became
 // searchable late (refresh interval, slow bulk) are still seen, and skipping ids already printed. The

@@ -97,14 +97,16 @@ Result<std::string> build_search_body(const SearchOptions& o, const Page& page) 
   w.begin_object().key("log.offset").begin_object().kv("order", order).kv("unmapped_type", "long").end_object().end_object();
   // Under a point in time, a unique tiebreaker makes search_after exact (each event once).
   if (!page.pit_id.empty())
-    w.begin_object().key("_shard_doc").begin_object().kv("order", order).end_object().end_object();
+    w.begin_object().key(page.tiebreaker).begin_object().kv("order", order).end_object().end_object();
   w.end_array();
   if (!page.pit_id.empty()) w.key("pit").begin_object().kv("id", page.pit_id).kv("keep_alive", "2m").end_object();
   if (!page.search_after.empty()) {
     w.key("search_after").raw(page.search_after);
   } else if (!o.resume_after.empty()) {
-    // Under a PIT the sort has _shard_doc too: the extreme value skips every event tied with the cursor.
-    const char* skip_ties = ascending(o) ? ",9223372036854775807" : ",-1";
+    // Under a PIT the sort has the tiebreaker too: its extreme value skips every event tied with the cursor
+    // (_shard_doc is a long; _id a string, and document ids are ASCII, below U+FFFF).
+    const bool by_id = page.tiebreaker == "_id";
+    const char* skip_ties = ascending(o) ? (by_id ? ",\"\\uffff\"" : ",9223372036854775807") : (by_id ? ",\"\"" : ",-1");
     w.key("search_after").raw("[" + o.resume_after + (page.pit_id.empty() ? "" : skip_ties) + "]");
   }
   write_query(w, o, "@timestamp", from, o.to);

@@ -46,6 +46,9 @@ struct Page {
   std::string pit_id;        // empty: search the index directly
   std::string search_after;  // the previous page's last "sort" array as JSON; empty: first page
   int64_t size = -1;         // page size; -1: the limit
+  // The unique last sort key under a PIT: Elasticsearch's "_shard_doc" (shard and Lucene doc id), or "_id"
+  // on OpenSearch 2, which has no _shard_doc and adds no implicit tiebreaker.
+  std::string tiebreaker = "_shard_doc";
 };
 
 Result<std::string> build_search_body(const SearchOptions& options, const Page& page = {});

@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config git curl
   # required libraries
   librdkafka-dev libsimdjson-dev libre2-dev libzstd-dev libboost1.81-dev libboost-url1.81-dev catch2
-  # TLS for the shipper's TCP input (Boost.Asio ssl); the openssl CLI makes test certificates
+  # TLS: the shipper's TCP input and HTTPS to Elasticsearch/OpenSearch (Boost.Asio SSL); the openssl tool makes test certificates
   libssl-dev openssl
   # chosen libraries: config, CLI flags, hashing for ids and fingerprints
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev

@@ -1,4 +1,5 @@
-// logpipe-query against the real Elasticsearch of deploy/stack.sh, with known data: each test creates its
+// logpipe-query against the real Elasticsearch of deploy/stack.sh (and, registered a second time by ctest
+// with LOGPIPE_QUERY_TEST_URL, against a private OpenSearch 2), with known data: each test creates its
 // own index (unique prefix, the logpipe event mapping from schemas/index-template.json), bulk-loads events
 // with known fields and timestamps, refreshes, runs the real binary and checks the exact events it prints.
 
@@ -98,7 +99,8 @@ class TestIndex {
     }
   }
 
-  std::string url = "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200");
+  // LOGPIPE_QUERY_TEST_URL: the same tests against another engine (ctest runs them on OpenSearch too).
+  std::string url = env_or("LOGPIPE_QUERY_TEST_URL", ("http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200")).c_str());
   std::string prefix, name;
 
  private:

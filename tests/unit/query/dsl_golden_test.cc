@@ -121,6 +121,21 @@ TEST_CASE("DSL golden: a cursor resumes after its position, skipping ties under 
   CHECK(body(d, Page{"P", "", 10}).find(R"("search_after":[1709633472000000000,-9223372036854775808,-1],)") != std::string::npos);
 }
 
+TEST_CASE("DSL golden: under an OpenSearch point in time the tiebreaker is _id, ties skipped with string bounds", "[query]") {
+  SearchOptions o;
+  o.limit = 3;
+  REQUIRE(logpipe::query::apply_cursor("a1709633472000000000_300", o).ok());
+  CHECK(body(o, Page{"P", "", 1000, "_id"}) ==
+        R"({"size":1000,"sort":[{"@timestamp":{"order":"asc"}},{"log.offset":{"order":"asc","unmapped_type":"long"}},)"
+        R"({"_id":{"order":"asc"}}],"pit":{"id":"P","keep_alive":"2m"},)"
+        R"("search_after":[1709633472000000000,300,"\uffff"],)"
+        R"("query":{"bool":{"filter":[{"range":{"@timestamp":{"gte":"now-1h"}}}]}}})");
+  SearchOptions d;
+  REQUIRE(logpipe::query::apply_cursor("d1709633472000000000_300", d).ok());
+  CHECK(body(d, Page{"P", "", 10, "_id"}).find(R"("search_after":[1709633472000000000,300,""],)") != std::string::npos);
+  CHECK(body(d, Page{"P", "", 10, "_id"}).find(R"({"_id":{"order":"desc"}}])") != std::string::npos);
+}
+
 TEST_CASE("cursor: made from sort values, bad ones rejected", "[query]") {
   using logpipe::query::apply_cursor;
   using logpipe::query::make_cursor;

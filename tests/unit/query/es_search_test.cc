@@ -24,16 +24,28 @@ namespace {
 
 // A fake cluster holding events 1..n (event i has sort value [i]); answers _search pages honouring size,
 // sort order and search_after, and _pit open/close.
+// `engine` decides which point in time API exists: Elasticsearch's _pit, OpenSearch's
+// _search/point_in_time, or none (each engine answers the other's endpoint like the real one: 405 / 400).
+enum class Engine { kElasticsearch, kOpenSearch, kNone };
+
 struct FakeCluster {
   int64_t n = 0;
-  bool pit_available = true;
+  bool pit_available = true;  // false: Engine::kNone
   int searches = 0;
+  Engine engine = Engine::kElasticsearch;
 
   Result<Response> operator()(const Request& r) {
+    const Engine e = pit_available ? engine : Engine::kNone;
     if (r.target.find("/_pit") != std::string::npos) {
+      if (e != Engine::kElasticsearch) return Response{405, R"({"error":"Incorrect HTTP method for uri [/x/_pit]"})"};
       if (r.method == "DELETE") return Response{200, R"({"succeeded":true})"};
-      if (!pit_available) return Response{405, R"({"error":"Incorrect HTTP method for uri [/x/_pit]"})"};
       return Response{200, R"({"id":"PIT1","_shards":{"total":1}})"};
+    }
+    if (r.target.find("/_search/point_in_time") != std::string::npos) {
+      if (e != Engine::kOpenSearch)
+        return Response{400, R"({"error":{"type":"illegal_argument_exception","reason":"request does not support [pit]"}})"};
+      if (r.method == "DELETE") return Response{200, R"({"pits":[{"pit_id":"OSPIT","successful":true}]})"};
+      return Response{200, R"({"pit_id":"OSPIT","_shards":{"total":1},"creation_time":1})"};
     }
     ++searches;
     simdjson::dom::parser parser;
@@ -53,7 +65,8 @@ struct FakeCluster {
       hits += R"({"_id":"id)" + std::to_string(i) + R"(","sort":[)" + std::to_string(i) + R"(],"_source":{"message":"m)" +
               std::to_string(i) + R"("}})";
     }
-    return Response{200, R"({"_shards":{"total":1},"pit_id":"PIT1","hits":{"hits":[)" + hits + "]}}"};
+    const std::string pit = e == Engine::kOpenSearch ? "OSPIT" : "PIT1";
+    return Response{200, R"({"_shards":{"total":1},"pit_id":")" + pit + R"(","hits":{"hits":[)" + hits + "]}}"};
   }
 };
 
@@ -106,6 +119,45 @@ TEST_CASE("Searcher: -n 0 pages under a point in time and returns each event onc
   CHECK(client.requests().back().body == R"({"id":"PIT1"})");
 }
 
+TEST_CASE("Searcher: on OpenSearch the point in time comes from _search/point_in_time, probed once", "[query]") {
+  FakeCluster cluster{2501};
+  cluster.engine = Engine::kOpenSearch;
+  FakeHttpClient client(std::ref(cluster));
+  Searcher s(client, "logs-*");
+  SearchOptions o;
+  o.limit = 0;
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::string> out;
+    auto stats = s.search(o, [&](const Hit& h) { out.push_back(h.message); });
+    REQUIRE(stats.ok());
+    CHECK(out == messages(1, 2501));
+    CHECK(stats->used_pit);
+    CHECK(stats->warning.empty());
+  }
+  CHECK(s.pit_api() == logpipe::query::PitApi::kOpenSearch);
+  const auto& r = client.requests();
+  // First search: the Elasticsearch form is refused, the OpenSearch form opens; the second search goes
+  // straight to the OpenSearch form.
+  CHECK(r[0].target == "/logs-*/_pit?keep_alive=2m&ignore_unavailable=true&allow_no_indices=true");
+  CHECK(r[1].target == "/logs-*/_search/point_in_time?keep_alive=2m");
+  CHECK(r[2].body.find(R"("pit":{"id":"OSPIT")") != std::string::npos);
+  CHECK(r[5].method == "DELETE");
+  CHECK(r[5].target == "/_search/point_in_time");
+  CHECK(r[5].body == R"({"pit_id":["OSPIT"]})");
+  CHECK(r[6].target == "/logs-*/_search/point_in_time?keep_alive=2m");
+}
+
+TEST_CASE("Searcher: an authentication failure opening a point in time is not mistaken for a missing API", "[query]") {
+  FakeHttpClient client([](const Request&) -> Result<Response> { return Response{401, R"({"error":{"type":"security_exception","reason":"nope"}})"}; });
+  Searcher s(client, "logs-*");
+  SearchOptions o;
+  o.limit = 0;
+  auto stats = s.search(o, [](const Hit&) {});
+  REQUIRE_FALSE(stats.ok());
+  CHECK(stats.error().message() == "authentication failed (HTTP 401): security_exception: nope");
+  CHECK(client.requests().size() == 2);  // the PIT (not retried in the OpenSearch form), then the search
+}
+
 TEST_CASE("Searcher: newest N beyond one window are collected and printed oldest first", "[query]") {
   FakeCluster cluster{25000};
   FakeHttpClient client(std::ref(cluster));
@@ -124,7 +176,8 @@ TEST_CASE("Searcher: without a point in time it falls back to search_after and s
   CHECK(run(client, o, &stats, 7) == messages(1, 30));
   CHECK_FALSE(stats.used_pit);
   CHECK_THAT(stats.warning, Catch::Contains("point in time not available"));
-  CHECK(client.requests()[1].target == "/logs-*/_search?ignore_unavailable=true&allow_no_indices=true");
+  CHECK(client.requests()[1].target == "/logs-*/_search/point_in_time?keep_alive=2m");  // both forms tried
+  CHECK(client.requests()[2].target == "/logs-*/_search?ignore_unavailable=true&allow_no_indices=true");
 }
 
 TEST_CASE("describe_http_error: one line with the error type and reason", "[query]") {
@@ -133,6 +186,8 @@ TEST_CASE("describe_http_error: one line with the error type and reason", "[quer
         "HTTP 404: index_not_found_exception: no such index [x]");
   CHECK(describe_http_error(401, R"({"error":{"type":"security_exception","reason":"missing authentication credentials"}})") ==
         "authentication failed (HTTP 401): security_exception: missing authentication credentials");
+  CHECK(describe_http_error(403, R"({"error":{"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized"}})") ==
+        "not authorized (HTTP 403): security_exception: action [indices:data/read/search] is unauthorized");
   CHECK(describe_http_error(502, "<html>\nbad gateway</html>") == "HTTP 502: <html> bad gateway</html>");
   CHECK(describe_http_error(503, "") == "HTTP 503");
 }
