@@ -23,7 +23,13 @@ struct IndexerConfig {
   std::string deadletter_index;
   std::string status_listen;
   std::chrono::milliseconds es_timeout{30000};
+  int64_t es_concurrency = 2;
+  bool es_gzip = false;
+  std::chrono::milliseconds revoke_timeout{10000};
+  std::chrono::milliseconds lag_interval{10000};
   int64_t batch_max_docs = 2000;
+  int64_t batch_max_bytes = 8 << 20;
+  int64_t max_inflight_bytes = 64 << 20;
   std::chrono::milliseconds batch_max_wait{500};
   std::chrono::milliseconds retry_initial_backoff{200};
   std::chrono::milliseconds retry_max_backoff{30000};

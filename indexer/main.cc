@@ -64,19 +64,12 @@ int main(int argc, char** argv) {
   }
   SystemClock clock;
   metrics::Registry registry;
-  http::BeastClient http_client(*endpoint, cfg->es_timeout);
-  indexer::ElasticsearchClient es(http_client);
-  auto sleeper = [](std::chrono::milliseconds d) {
-    // Sleep in small steps so SIGTERM is honoured during long backoffs.
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!g_stop && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
+  // One persistent connection per bulk worker (elasticsearch.concurrency), plus one for control requests.
+  auto http_factory = [endpoint = *endpoint, timeout = cfg->es_timeout]() -> std::unique_ptr<http::Client> {
+    return std::make_unique<http::BeastClient>(endpoint, timeout);
   };
-  indexer::Pipeline pipeline(*cfg, **consumer, es, clock, registry, sleeper, g_stop);
-  http::StatusServer status(registry, [&pipeline] {
-    const bool ok = pipeline.healthy();
-    return http::Health{ok, std::string("{\"elasticsearch\":\"") + (ok ? "ok" : "failing") + "\"}"};
-  });
+  indexer::Pipeline pipeline(*cfg, **consumer, http_factory, clock, registry, g_stop);
+  http::StatusServer status(registry, [&pipeline] { return pipeline.health(); });
   if (auto s = status.start(cfg->status_listen); !s) {
     log::error("status endpoint", {{"error", s.message()}});
     return 2;
@@ -85,9 +78,10 @@ int main(int argc, char** argv) {
   log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});
   while (!g_stop) {
     auto r = pipeline.run_once();
-    if (!r) sleeper(std::chrono::milliseconds(500));
+    if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll already waited; a short pause
   }
   log::info("stopping");
-  (*consumer)->close();
+  pipeline.shutdown();  // finish or abandon what is in flight, commit what is acknowledged
+  (*consumer)->close();  // leaves the group; the revoke callback finds nothing left in flight
   return 0;
 }

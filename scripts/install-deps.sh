@@ -10,6 +10,8 @@ packages=(
   librdkafka-dev libsimdjson-dev libre2-dev libzstd-dev libboost1.81-dev libboost-url1.81-dev catch2
   # chosen libraries: config, CLI flags, hashing for ids and fingerprints
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
+  # gzip request bodies to Elasticsearch
+  zlib1g-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
   openjdk-17-jre-headless maven
   # tools: kcat for poking at Kafka, util-linux for setpriv (Elasticsearch refuses to run as root)
