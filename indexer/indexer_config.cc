@@ -16,6 +16,9 @@ void declare(config::Reader& r, IndexerConfig& c) {
                                   "when partitions are revoked (rebalance) or at shutdown: how long their bulk requests "
                                   "in flight may take to finish before they are abandoned (not committed; the next owner "
                                   "reads them again and the deterministic _id absorbs the replay)");
+    c.commit_interval = k.duration("commit_interval", "1s",
+                                   "how often acknowledged offsets are committed (and always on revoke and shutdown); "
+                                   "fewer commits mean fewer that race a rebalance (librdkafka then rejoins the group)");
     c.lag_interval = k.duration("lag_interval", "10s",
                                 "how often consumer lag per partition is asked from the brokers for /metrics; 0s = never");
     k.finish();

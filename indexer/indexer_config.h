@@ -27,6 +27,7 @@ struct IndexerConfig {
   bool es_gzip = false;
   std::chrono::milliseconds revoke_timeout{10000};
   std::chrono::milliseconds lag_interval{10000};
+  std::chrono::milliseconds commit_interval{1000};
   int64_t batch_max_docs = 2000;
   int64_t batch_max_bytes = 8 << 20;
   int64_t max_inflight_bytes = 64 << 20;

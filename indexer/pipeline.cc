@@ -104,11 +104,14 @@ Status Pipeline::install_templates(const std::string& template_json) {
 
 Result<size_t> Pipeline::run_once() {
   collect_done();
-  commit_acknowledged();
+  if (const auto now = clock_.now(); now >= next_commit_) {
+    commit_acknowledged();
+    next_commit_ = now + config_.commit_interval;
+  }
   update_pause();
   report_lag();
   const auto timeout = paused_ ? std::min(config_.batch_max_wait, std::chrono::milliseconds(100)) : config_.batch_max_wait;
-  auto batch = consumer_.poll_batch(static_cast<size_t>(config_.batch_max_docs), timeout);
+  auto batch = consumer_.poll_batch(poll_size(), timeout);
   if (!batch) return Error(batch.error().message());
   const size_t n = batch->size();
   if (n == 0) return n;
@@ -117,11 +120,23 @@ Result<size_t> Pipeline::run_once() {
   return n;
 }
 
+size_t Pipeline::poll_size() const {
+  const auto max_docs = static_cast<size_t>(config_.batch_max_docs);
+  if (avg_record_bytes_ <= 0) return std::min<size_t>(max_docs, 100);  // first poll: learn the size cheaply
+  const int64_t free = config_.max_inflight_bytes - held_bytes_.load();
+  return std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(free / avg_record_bytes_, 1)), 1, max_docs);
+}
+
 void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
   // One partition's records stay in offset order; partitions become contiguous runs (chunks).
   std::stable_sort(records.begin(), records.end(), [](const kafka::InRecord& a, const kafka::InRecord& b) {
     return a.partition != b.partition ? a.partition < b.partition : a.topic < b.topic;
   });
+  int64_t total = 0;
+  for (const auto& r : records) total += record_bytes(r);
+  const int64_t avg = total / static_cast<int64_t>(records.size());
+  avg_record_bytes_ = avg_record_bytes_ == 0 ? avg : (avg_record_bytes_ * 7 + avg) / 8;
+
   auto job = std::make_shared<BulkJob>();
   size_t chunk_begin = 0;
   auto close_chunk = [&] {
@@ -207,7 +222,10 @@ void Pipeline::update_pause() {
   const int64_t held = held_bytes_.load();
   // An outage with nothing in flight has nothing left to probe with: read again, the next bulk tells.
   const bool outage = outage_.active() && !in_flight_.empty();
-  const bool over_budget = held >= config_.max_inflight_bytes || (paused_ && held > config_.max_inflight_bytes / 2);
+  // Full when not even one more average record fits (with nothing held, one poll always may: a record
+  // larger than the budget must not stall); once paused for it, resume at half the budget.
+  const bool over_budget = (held > 0 && held + avg_record_bytes_ > config_.max_inflight_bytes) ||
+                           (paused_ && held > config_.max_inflight_bytes / 2);
   const bool want = outage || over_budget;
   if (want == paused_) return;
   if (want) {
@@ -216,8 +234,10 @@ void Pipeline::update_pause() {
       log::error("pausing consumption failed", {{"error", s.message()}});
       return;
     }
-    log::warn("consumption paused", {{"reason", outage ? "elasticsearch failing" : "in-flight memory budget"},
-                                     {"inflight_bytes", held}, {"partitions", describe(assigned_)}});
+    // An outage is news; a full budget is ordinary backpressure (Elasticsearch slower than Kafka).
+    log::write(outage ? log::Level::kWarn : log::Level::kDebug, "consumption paused",
+               {{"reason", outage ? "elasticsearch failing" : "in-flight memory budget"}, {"inflight_bytes", held},
+                {"partitions", describe(assigned_)}});
   } else {
     std::vector<kafka::CommitOffset> positions;
     for (const auto& tp : assigned_) {
@@ -228,9 +248,11 @@ void Pipeline::update_pause() {
       log::error("resuming consumption failed", {{"error", s.message()}});
       return;
     }
-    log::info("consumption resumed", {{"inflight_bytes", held}, {"partitions", describe(assigned_)}});
+    log::write(outage_was_reported_ ? log::Level::kInfo : log::Level::kDebug, "consumption resumed",
+               {{"inflight_bytes", held}, {"partitions", describe(assigned_)}});
   }
   paused_ = want;
+  outage_was_reported_ = want && outage;
   metrics_.paused.set(want ? 1 : 0);
 }
 

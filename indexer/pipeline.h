@@ -20,11 +20,12 @@
 // (bulk_worker.cc; logged and counted in logpipe_indexer_events_lost_total).
 //
 // Outage: while bulk requests fail as a whole, or while the records held (read, not yet acknowledged)
-// exceed batch.max_inflight_bytes, the assigned partitions are paused; poll keeps being called so the
-// group membership stays (max.poll.interval.ms is never exceeded) and rebalances are still served.
+// would exceed batch.max_inflight_bytes, the assigned partitions are paused; poll keeps being called so
+// the group membership stays (max.poll.interval.ms is never exceeded) and rebalances are still served.
 // Consumption resumes when a request succeeds again (and the memory is under half the budget), at the
-// offset after the last record read. Memory: at most max_inflight_bytes of records plus one poll
-// (batch.max_docs), plus librdkafka's own prefetch (queued.max.messages.kbytes).
+// offset after the last record read. Memory: polls are sized to the free budget by the average record
+// size, so records held stay within max_inflight_bytes (plus the size variance of one poll), plus
+// librdkafka's own prefetch (queued.max.messages.kbytes) and the documents being sent.
 //
 // Rebalance (cooperative-sticky): on revoke, the bulks holding records of the revoked partitions get
 // kafka.revoke_timeout to finish; then what is acknowledged is committed and the rest is dropped (the
@@ -103,6 +104,8 @@ class Pipeline final : public kafka::RebalanceListener {
   };
 
   void dispatch(std::vector<kafka::InRecord> records);
+  // Records the next poll may return: batch.max_docs, fewer when the free budget holds fewer.
+  size_t poll_size() const;
   void enqueue(std::shared_ptr<BulkJob> job);
   void collect_done();  // resolved jobs -> AckTrackers, budget
   void commit_acknowledged(const std::set<kafka::TopicPartition>* only = nullptr);
@@ -129,9 +132,12 @@ class Pipeline final : public kafka::RebalanceListener {
   std::map<uint64_t, std::shared_ptr<BulkJob>> in_flight_;
   std::atomic<int64_t> held_bytes_{0};
   std::atomic<bool> paused_{false};
+  bool outage_was_reported_ = false;  // the current pause was logged as an outage
+  int64_t avg_record_bytes_ = 0;  // moving average, for sizing polls to the free budget
   uint64_t next_token_ = 1;
   uint64_t next_job_id_ = 1;
   std::chrono::steady_clock::time_point next_lag_report_{};
+  std::chrono::steady_clock::time_point next_commit_{};
   bool shut_down_ = false;
 
   // Shared with the workers.

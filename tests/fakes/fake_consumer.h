@@ -31,8 +31,9 @@ class FakeConsumer final : public kafka::Consumer {
 
   // The next batch is held back while any of its partitions is paused (as librdkafka returns nothing of
   // a paused partition).
-  Result<std::vector<kafka::InRecord>> poll_batch(size_t, std::chrono::milliseconds) override {
+  Result<std::vector<kafka::InRecord>> poll_batch(size_t max_records, std::chrono::milliseconds) override {
     ++polls_;
+    last_max_records_ = max_records;
     if (batches_.empty()) return std::vector<kafka::InRecord>{};
     for (const auto& r : batches_.front())
       if (paused_.count({r.topic, r.partition}) != 0) return std::vector<kafka::InRecord>{};
@@ -77,6 +78,7 @@ class FakeConsumer final : public kafka::Consumer {
   const std::vector<std::vector<kafka::CommitOffset>>& resume_calls() const { return resume_calls_; }
   bool paused(const kafka::TopicPartition& tp) const { return paused_.count(tp) != 0; }
   int polls() const { return polls_; }
+  size_t last_max_records() const { return last_max_records_; }
 
  private:
   std::deque<std::vector<kafka::InRecord>> batches_;
@@ -87,6 +89,7 @@ class FakeConsumer final : public kafka::Consumer {
   kafka::RebalanceListener* listener_ = nullptr;
   int64_t lag_ = 0;
   int polls_ = 0;
+  size_t last_max_records_ = 0;
 };
 
 }  // namespace logpipe::testing

@@ -413,6 +413,28 @@ TEST_CASE("memory budget: consumption pauses while records held exceed it, with 
   CHECK_FALSE(h.pipeline->paused());
 }
 
+TEST_CASE("memory budget: polls ask for no more records than the free budget holds", "[indexer]") {
+  Gate answer;
+  Harness h(
+      [&](const http::Request& req) -> Result<http::Response> {
+        answer.wait();
+        return all_created(req);
+      },
+      [](indexer::IndexerConfig& c) { c.max_inflight_bytes = 20000; });
+  h.open_on_exit.push_back(&answer);
+  h.consumer.assign({kP0});
+  std::vector<kafka::InRecord> batch;
+  for (int i = 0; i < 8; ++i) batch.push_back(record(i, std::string(1000, 'x')));
+  const int64_t per_record = indexer::record_bytes(batch[0]);
+  h.consumer.queue_batch(batch);
+  REQUIRE(h.pipeline->run_once().ok());  // 8 records held; the worker is corked
+  REQUIRE(h.pipeline->run_once().ok());
+  const auto expected = static_cast<size_t>((20000 - 8 * per_record) / per_record);
+  REQUIRE(expected >= 1);
+  CHECK(h.consumer.last_max_records() == expected);
+  CHECK_FALSE(h.pipeline->paused());
+}
+
 TEST_CASE("shutdown during an outage: bounded, interrupts the backoff, commits nothing", "[indexer]") {
   Harness h([&](const http::Request&) -> Result<http::Response> { return Error("connect: Connection refused"); },
             [](indexer::IndexerConfig& c) {
