@@ -52,6 +52,14 @@ void declare(config::Reader& r, IndexerConfig& c) {
     b.finish();
   }
   {
+    auto t = r.section("retention", "deleting old daily indices (optional)");
+    c.retention_days = t.integer("days", 0, 0, 36500,
+                                 "keep the daily indices <index_prefix>YYYY.MM.DD of the last N days (UTC, today "
+                                 "included) and delete older ones; 0 = never delete");
+    c.retention_interval = t.duration("interval", "1h", "how often expired indices are looked for");
+    t.finish();
+  }
+  {
     auto p = r.section("parsing", "how lines become ECS fields");
     c.parsing_rules_file = p.string("rules_file", "",
                                     "text parsing rules (format: schemas/parsing-rules.yaml); empty: the built-in rules");

@@ -34,6 +34,8 @@ struct IndexerConfig {
   std::chrono::milliseconds batch_max_wait{500};
   std::chrono::milliseconds retry_initial_backoff{200};
   std::chrono::milliseconds retry_max_backoff{30000};
+  int64_t retention_days = 0;  // 0: off
+  std::chrono::milliseconds retention_interval{3600000};
   std::string parsing_rules_file;  // empty: the built-in schemas/parsing-rules.yaml
   // Compiled by load_config from parsing_rules_file (null: built-in rules).
   std::shared_ptr<const TextRules> parsing_rules;

@@ -12,7 +12,7 @@
 #include "common/kafka/rdkafka_consumer.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "indexer/elasticsearch/es_client.h"
+#include "indexer/elasticsearch/retention.h"
 #include "indexer/index_template.h"
 #include "indexer/indexer_config.h"
 #include "indexer/pipeline.h"
@@ -75,12 +75,34 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
+  // Retention runs on its own thread and connection, so a slow DELETE never delays polling.
+  std::thread retention_thread;
+  if (cfg->retention_days > 0) {
+    auto& deleted = registry.counter("logpipe_indexer_indices_deleted_total", "daily indices deleted by retention");
+    retention_thread = std::thread([&, http = http_factory()] {
+      indexer::Retention retention(*http, cfg->index_prefix, static_cast<int>(cfg->retention_days));
+      auto next = std::chrono::steady_clock::now();
+      while (!g_stop) {
+        if (std::chrono::steady_clock::now() >= next) {
+          next = std::chrono::steady_clock::now() + cfg->retention_interval;
+          auto r = retention.run_once(clock.wall_micros());
+          if (!r) log::warn("retention failed, trying again later", {{"error", r.error().message()}});
+          for (const auto& name : r ? *r : std::vector<std::string>{}) {
+            log::info("retention: index deleted", {{"index", std::string_view(name)}});
+            deleted.inc();
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
   log::info("indexer started", {{"es", std::string_view(cfg->es_url)}, {"group", std::string_view(cfg->kafka_group_id)}});
   while (!g_stop) {
     auto r = pipeline.run_once();
     if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll already waited; a short pause
   }
   log::info("stopping");
+  if (retention_thread.joinable()) retention_thread.join();
   pipeline.shutdown();  // finish or abandon what is in flight, commit what is acknowledged
   (*consumer)->close();  // leaves the group; the revoke callback finds nothing left in flight
   return 0;
