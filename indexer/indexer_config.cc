@@ -14,6 +14,15 @@ void declare(config::Reader& r, IndexerConfig& c) {
     if (c.kafka_topics.empty()) c.kafka_topics = {"logs"};
     c.kafka_group_id = k.string("group_id", "logpipe-indexer", "consumer group; indexers in one group share partitions");
     c.kafka_properties = k.string_map("properties", "any librdkafka consumer property (SASL, TLS, fetch sizes)");
+    c.revoke_timeout = k.duration("revoke_timeout", "10s",
+                                  "when partitions are revoked (rebalance) or at shutdown: how long their bulk requests "
+                                  "in flight may take to finish before they are abandoned (not committed; the next owner "
+                                  "reads them again and the deterministic _id absorbs the replay)");
+    c.commit_interval = k.duration("commit_interval", "1s",
+                                   "how often acknowledged offsets are committed (and always on revoke and shutdown); "
+                                   "fewer commits mean fewer that race a rebalance (librdkafka then rejoins the group)");
+    c.lag_interval = k.duration("lag_interval", "10s",
+                                "how often consumer lag per partition is asked from the brokers for /metrics; 0s = never");
     k.finish();
   }
   {
@@ -32,15 +41,34 @@ void declare(config::Reader& r, IndexerConfig& c) {
     c.es_client_cert_file = e.string("client_cert_file", "", "PEM client certificate, when the cluster asks for one");
     c.es_client_key_file = e.string("client_key_file", "", "PEM key of the client certificate (empty: in client_cert_file)");
     c.es_insecure = e.boolean("insecure", false, "do not verify the server certificate and host name (testing only)");
+    c.es_concurrency = e.integer("concurrency", 2, 1, 64,
+                                 "bulk requests in flight, each from its own worker thread over its own persistent "
+                                 "connection (bench/indexer_write_path.sh measures the choice)");
+    c.es_gzip = e.boolean("gzip", false,
+                          "send bulk bodies gzip-compressed (Content-Encoding: gzip, level 1); costs CPU, saves "
+                          "bandwidth: worth it over a real network, not on loopback");
     e.finish();
   }
   {
     auto b = r.section("batch", "bulk request sizing");
     c.batch_max_docs = b.integer("max_docs", 2000, 1, 100000, "documents per bulk request at most");
+    c.batch_max_bytes = b.bytes("max_bytes", "8MiB", 64 << 10, int64_t{1} << 30,
+                                "records per bulk request at most, in bytes (a larger poll is cut into several requests)");
+    c.max_inflight_bytes = b.bytes("max_inflight_bytes", "64MiB", 1 << 20, int64_t{16} << 30,
+                                   "records held in memory at most (read from Kafka, not yet acknowledged by "
+                                   "Elasticsearch); above it consumption pauses. Soft by one poll (max_docs records)");
     c.batch_max_wait = b.duration("max_wait", "500ms", "how long to wait for a batch to fill");
     c.retry_initial_backoff = b.duration("retry_initial_backoff", "200ms", "first wait before a retry");
     c.retry_max_backoff = b.duration("retry_max_backoff", "30s", "longest wait between retries (jittered, doubling)");
     b.finish();
+  }
+  {
+    auto t = r.section("retention", "deleting old daily indices (optional)");
+    c.retention_days = t.integer("days", 0, 0, 36500,
+                                 "keep the daily indices <index_prefix>YYYY.MM.DD of the last N days (UTC, today "
+                                 "included) and delete older ones; 0 = never delete");
+    c.retention_interval = t.duration("interval", "1h", "how often expired indices are looked for");
+    t.finish();
   }
   {
     auto p = r.section("parsing", "how lines become ECS fields");

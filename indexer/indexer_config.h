@@ -32,10 +32,19 @@ struct IndexerConfig {
   bool es_insecure = false;
   // What the HTTP client gets: timeout, TLS, credentials (secrets read from their files or environment).
   http::ClientOptions es_client;
+  int64_t es_concurrency = 2;
+  bool es_gzip = false;
+  std::chrono::milliseconds revoke_timeout{10000};
+  std::chrono::milliseconds lag_interval{10000};
+  std::chrono::milliseconds commit_interval{1000};
   int64_t batch_max_docs = 2000;
+  int64_t batch_max_bytes = 8 << 20;
+  int64_t max_inflight_bytes = 64 << 20;
   std::chrono::milliseconds batch_max_wait{500};
   std::chrono::milliseconds retry_initial_backoff{200};
   std::chrono::milliseconds retry_max_backoff{30000};
+  int64_t retention_days = 0;  // 0: off
+  std::chrono::milliseconds retention_interval{3600000};
   std::string parsing_rules_file;  // empty: the built-in schemas/parsing-rules.yaml
   // Compiled by load_config from parsing_rules_file (null: built-in rules).
   std::shared_ptr<const TextRules> parsing_rules;

@@ -12,7 +12,7 @@
 #include "common/kafka/rdkafka_consumer.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "indexer/elasticsearch/es_client.h"
+#include "indexer/elasticsearch/retention.h"
 #include "indexer/index_template.h"
 #include "indexer/indexer_config.h"
 #include "indexer/pipeline.h"
@@ -70,30 +70,48 @@ int main(int argc, char** argv) {
   }
   SystemClock clock;
   metrics::Registry registry;
-  indexer::ElasticsearchClient es(**http_client);
-  auto sleeper = [](std::chrono::milliseconds d) {
-    // Sleep in small steps so SIGTERM is honoured during long backoffs.
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!g_stop && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(d, std::chrono::milliseconds(100)));
+  // One persistent connection per bulk worker (elasticsearch.concurrency), plus one for control requests;
+  // TLS and credentials from elasticsearch.* (validated above by BeastClient::create).
+  auto http_factory = [endpoint = *endpoint, options = cfg->es_client]() -> std::unique_ptr<http::Client> {
+    return std::make_unique<http::BeastClient>(endpoint, options);
   };
-  indexer::Pipeline pipeline(*cfg, **consumer, es, clock, registry, sleeper, g_stop);
-  http::StatusServer status(registry, [&pipeline] {
-    const bool ok = pipeline.healthy();
-    return http::Health{ok, std::string("{\"elasticsearch\":\"") + (ok ? "ok" : "failing") + "\"}"};
-  });
+  indexer::Pipeline pipeline(*cfg, **consumer, http_factory, clock, registry, g_stop);
+  http::StatusServer status(registry, [&pipeline] { return pipeline.health(); });
   if (auto s = status.start(cfg->status_listen); !s) {
     log::error("status endpoint", {{"error", s.message()}});
     return 2;
   }
   if (auto s = pipeline.install_templates(std::string(indexer::kIndexTemplateJson)); !s) return 1;
+  // Retention runs on its own thread and connection, so a slow DELETE never delays polling.
+  std::thread retention_thread;
+  if (cfg->retention_days > 0) {
+    auto& deleted = registry.counter("logpipe_indexer_indices_deleted_total", "daily indices deleted by retention");
+    retention_thread = std::thread([&, http = http_factory()] {
+      indexer::Retention retention(*http, cfg->index_prefix, static_cast<int>(cfg->retention_days));
+      auto next = std::chrono::steady_clock::now();
+      while (!g_stop) {
+        if (std::chrono::steady_clock::now() >= next) {
+          next = std::chrono::steady_clock::now() + cfg->retention_interval;
+          auto r = retention.run_once(clock.wall_micros());
+          if (!r) log::warn("retention failed, trying again later", {{"error", r.error().message()}});
+          for (const auto& name : r ? *r : std::vector<std::string>{}) {
+            log::info("retention: index deleted", {{"index", std::string_view(name)}});
+            deleted.inc();
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
   const std::string es_shown = http::redact_url(cfg->es_url);  // parse_url refuses user info; belt and braces for logs
   log::info("indexer started", {{"es", std::string_view(es_shown)}, {"group", std::string_view(cfg->kafka_group_id)}});
   while (!g_stop) {
     auto r = pipeline.run_once();
-    if (!r) sleeper(std::chrono::milliseconds(500));
+    if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll already waited; a short pause
   }
   log::info("stopping");
-  (*consumer)->close();
+  if (retention_thread.joinable()) retention_thread.join();
+  pipeline.shutdown();  // finish or abandon what is in flight, commit what is acknowledged
+  (*consumer)->close();  // leaves the group; the revoke callback finds nothing left in flight
   return 0;
 }

@@ -1,11 +1,9 @@
 #include "indexer/pipeline.h"
 
 #include <algorithm>
-#include <map>
 
 #include "common/json/json_writer.h"
 #include "common/log.h"
-#include "common/time_util.h"
 
 namespace logpipe::indexer {
 
@@ -19,146 +17,361 @@ std::string render_index_template(const std::string& template_json, const std::s
   return out;
 }
 
-Pipeline::Pipeline(IndexerConfig config, kafka::Consumer& consumer, ElasticsearchClient& es, Clock& clock,
-                   metrics::Registry& m, Sleeper sleeper, const std::atomic<bool>& stop)
+namespace {
+
+std::string describe(const std::set<kafka::TopicPartition>& tps) {
+  std::string out;
+  for (const auto& tp : tps) {
+    if (!out.empty()) out += ',';
+    out += tp.topic + "/" + std::to_string(tp.partition);
+  }
+  return out;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(IndexerConfig config, kafka::Consumer& consumer, HttpFactory http, Clock& clock,
+                   metrics::Registry& registry, const std::atomic<bool>& stop, Sleeper sleeper)
     : config_(std::move(config)),
       consumer_(consumer),
-      es_(es),
+      http_factory_(std::move(http)),
       clock_(clock),
-      sleep_(std::move(sleeper)),
       stop_(stop),
-      builder_(BuildOptions{config_.index_prefix, config_.parsing_rules}),
-      consumed_(m.counter("logpipe_indexer_records_consumed_total", "records read from Kafka")),
-      indexed_(m.counter("logpipe_indexer_documents_indexed_total", "documents Elasticsearch stored (201)")),
-      duplicates_(m.counter("logpipe_indexer_duplicates_absorbed_total", "replayed documents already stored (409)")),
-      retried_(m.counter("logpipe_indexer_items_retried_total", "bulk items retried (429/5xx)")),
-      dead_lettered_(m.counter("logpipe_indexer_dead_lettered_total", "documents rejected for good, sent to the dead-letter index")),
-      bulk_errors_(m.counter("logpipe_indexer_bulk_request_errors_total", "bulk requests that failed as a whole")) {}
+      metrics_(registry) {
+  if (!sleeper) sleeper = [this](std::chrono::milliseconds d) { interruptible_wait(d); };
+  for (int64_t i = 0; i < config_.es_concurrency; ++i)
+    workers_.push_back(std::make_unique<BulkWorker>(config_, http_factory_(), clock_, metrics_, outage_, abort_, sleeper));
+  for (auto& w : workers_) threads_.emplace_back([this, &w] { worker_loop(*w); });
+  consumer_.set_rebalance_listener(this);
+}
 
-void Pipeline::backoff(int attempt) {
-  const auto base = config_.retry_initial_backoff.count() << std::min(attempt, 16);
-  const auto capped = std::min<int64_t>(base, config_.retry_max_backoff.count());
-  std::uniform_int_distribution<int64_t> jitter(capped / 2, std::max<int64_t>(capped, 1));
-  sleep_(std::chrono::milliseconds(jitter(rng_)));
+Pipeline::~Pipeline() {
+  consumer_.set_rebalance_listener(nullptr);
+  abort_ = true;
+  {
+    std::lock_guard lock(mu_);
+    workers_stopping_ = true;
+  }
+  work_cv_.notify_all();
+  abort_cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void Pipeline::interruptible_wait(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  abort_cv_.wait_for(lock, d, [this] { return abort_.load(); });
+}
+
+void Pipeline::worker_loop(BulkWorker& worker) {
+  for (;;) {
+    std::shared_ptr<BulkJob> job;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return workers_stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job->aborted = !worker.process(*job);
+    {
+      std::lock_guard lock(mu_);
+      done_.push_back(std::move(job));
+    }
+    done_cv_.notify_all();
+  }
 }
 
 Status Pipeline::install_templates(const std::string& template_json) {
   const std::string name = "logpipe-" + config_.index_prefix;
   const std::string body = render_index_template(template_json, config_.index_prefix);
+  auto http = http_factory_();
+  ElasticsearchClient es(*http);
+  Backoff backoff(config_.retry_initial_backoff, config_.retry_max_backoff);
   for (int attempt = 0; !stop_; ++attempt) {
-    auto s = es_.put_index_template(name, body);
+    auto s = es.put_index_template(name, body);
     if (s) {
       log::info("index template installed", {{"template", std::string_view(name)}});
       return s;
     }
     log::warn("index template not installed yet, retrying", {{"error", s.message()}});
-    backoff(attempt);
+    // Slices, so SIGTERM (stop_) is noticed during long backoffs.
+    const auto until = std::chrono::steady_clock::now() + backoff.delay(attempt);
+    while (!stop_ && std::chrono::steady_clock::now() < until) interruptible_wait(std::chrono::milliseconds(100));
   }
   return Error("stopped");
 }
 
-bool Pipeline::dead_letter(const std::vector<std::pair<const kafka::InRecord*, ItemResult>>& rejected) {
-  std::string body;
-  const int64_t now = clock_.wall_micros();
-  for (const auto& [rec, res] : rejected) {
-    auto meta = kafka::decode_headers(rec->headers);
-    Document d;
-    d.index = config_.deadletter_index;
-    d.id = document_id(meta ? *meta : kafka::RecordMeta{}, *rec);
-    json::Writer w(d.source);
-    w.begin_object().kv("@timestamp", format_rfc3339_micros(now));
-    w.key("event").begin_object().kv("original", rec->value).end_object();
-    w.key("error").begin_object().kv("type", res.error_type).kv("message", res.error_reason)
-        .kv("code", int64_t{res.status}).end_object();
-    if (meta) {
-      w.key("host").begin_object().kv("name", meta->host).end_object();
-      w.key("service").begin_object().kv("name", meta->service).end_object();
-    }
-    w.key("kafka").begin_object().kv("topic", rec->topic).kv("partition", int64_t{rec->partition})
-        .kv("offset", rec->offset).end_object();
-    w.end_object();
-    append_create(body, d);
+Result<size_t> Pipeline::run_once() {
+  collect_done();
+  if (const auto now = clock_.now(); now >= next_commit_) {
+    commit_acknowledged();
+    next_commit_ = now + config_.commit_interval;
   }
-  for (int attempt = 0; !stop_; ++attempt) {
-    auto r = es_.bulk(body, rejected.size());
-    const bool retry = !r || std::any_of(r->begin(), r->end(), [](const ItemResult& i) {
-      return i.outcome == ItemOutcome::kRetry;  // resend the whole small request; `create` makes that safe
-    });
-    if (retry) {
-      backoff(attempt);
-      continue;
+  update_pause();
+  report_lag();
+  const auto timeout = paused_ ? std::min(config_.batch_max_wait, std::chrono::milliseconds(100)) : config_.batch_max_wait;
+  auto batch = consumer_.poll_batch(poll_size(), timeout);
+  if (!batch) return Error(batch.error().message());
+  const size_t n = batch->size();
+  if (n == 0) return n;
+  metrics_.consumed.inc(n);
+  dispatch(std::move(*batch));
+  return n;
+}
+
+size_t Pipeline::poll_size() const {
+  const auto max_docs = static_cast<size_t>(config_.batch_max_docs);
+  if (avg_record_bytes_ <= 0) return std::min<size_t>(max_docs, 100);  // first poll: learn the size cheaply
+  const int64_t free = config_.max_inflight_bytes - held_bytes_.load();
+  return std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(free / avg_record_bytes_, 1)), 1, max_docs);
+}
+
+void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
+  // One partition's records stay in offset order; partitions become contiguous runs (chunks).
+  std::stable_sort(records.begin(), records.end(), [](const kafka::InRecord& a, const kafka::InRecord& b) {
+    return a.partition != b.partition ? a.partition < b.partition : a.topic < b.topic;
+  });
+  int64_t total = 0;
+  for (const auto& r : records) total += record_bytes(r);
+  const int64_t avg = total / static_cast<int64_t>(records.size());
+  avg_record_bytes_ = avg_record_bytes_ == 0 ? avg : (avg_record_bytes_ * 7 + avg) / 8;
+
+  auto job = std::make_shared<BulkJob>();
+  size_t chunk_begin = 0;
+  auto close_chunk = [&] {
+    if (chunk_begin == job->records.size()) return;
+    const auto& first = job->records[chunk_begin];
+    const auto& last = job->records.back();
+    kafka::TopicPartition tp{first.topic, first.partition};
+    auto& st = partitions_.try_emplace(tp, first.offset).first->second;
+    const uint64_t token = next_token_++;
+    st.acks.sent(token, last.offset + 1);
+    st.next_fetch = last.offset + 1;
+    job->chunks.emplace_back(std::move(tp), token, chunk_begin, job->records.size());
+    chunk_begin = job->records.size();
+  };
+  for (auto& rec : records) {
+    const int64_t b = record_bytes(rec);
+    if (!job->records.empty() && job->bytes + b > config_.batch_max_bytes) {
+      close_chunk();
+      enqueue(std::move(job));
+      job = std::make_shared<BulkJob>();
+      chunk_begin = 0;
     }
-    for (size_t i = 0; i < r->size(); ++i) {
-      if ((*r)[i].outcome != ItemOutcome::kReject) continue;
-      // The dead-letter index itself refused it: the one place an event can be lost; logged and counted.
-      log::error("dead-letter index rejected an event",
-                 {{"error", std::string_view((*r)[i].error_reason)}, {"kafka.offset", rejected[i].first->offset}});
-      bulk_errors_.inc();
-    }
-    dead_lettered_.inc(rejected.size());
-    return true;
+    if (chunk_begin < job->records.size() &&
+        (job->records[chunk_begin].partition != rec.partition || job->records[chunk_begin].topic != rec.topic))
+      close_chunk();
+    job->bytes += b;
+    job->records.push_back(std::move(rec));
   }
+  close_chunk();
+  if (!job->records.empty()) enqueue(std::move(job));
+}
+
+void Pipeline::enqueue(std::shared_ptr<BulkJob> job) {
+  job->id = next_job_id_++;
+  held_bytes_ += job->bytes;
+  metrics_.inflight_bytes.set(held_bytes_);
+  in_flight_.emplace(job->id, job);
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(job));
+  }
+  work_cv_.notify_one();
+}
+
+void Pipeline::collect_done() {
+  std::vector<std::shared_ptr<BulkJob>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(done_);
+  }
+  for (const auto& job : done) {
+    held_bytes_ -= job->bytes;
+    in_flight_.erase(job->id);
+    if (job->aborted) continue;
+    for (const auto& c : job->chunks) {
+      if (c.dropped) continue;
+      auto it = partitions_.find(c.tp);
+      if (it != partitions_.end()) it->second.acks.acked(c.token);
+    }
+  }
+  metrics_.inflight_bytes.set(held_bytes_);
+}
+
+void Pipeline::commit_acknowledged(const std::set<kafka::TopicPartition>* only) {
+  std::vector<kafka::CommitOffset> offsets;
+  for (const auto& [tp, st] : partitions_) {
+    if (only != nullptr && only->count(tp) == 0) continue;
+    if (st.acks.watermark() > st.committed) offsets.push_back({tp.topic, tp.partition, st.acks.watermark()});
+  }
+  if (offsets.empty()) return;
+  if (auto s = consumer_.commit(offsets); !s) {
+    // Stored but not committed: tried again with the next commit; after a crash the records come back
+    // and are absorbed as 409s.
+    metrics_.commit_errors.inc();
+    log::warn("commit failed", {{"error", s.message()}});
+    return;
+  }
+  metrics_.commits.inc();
+  for (const auto& o : offsets) partitions_.at({o.topic, o.partition}).committed = o.next_offset;
+}
+
+void Pipeline::update_pause() {
+  const int64_t held = held_bytes_.load();
+  // An outage with nothing in flight has nothing left to probe with: read again, the next bulk tells.
+  const bool outage = outage_.active() && !in_flight_.empty();
+  // Full when not even one more average record fits (with nothing held, one poll always may: a record
+  // larger than the budget must not stall); once paused for it, resume at half the budget.
+  const bool over_budget = (held > 0 && held + avg_record_bytes_ > config_.max_inflight_bytes) ||
+                           (paused_ && held > config_.max_inflight_bytes / 2);
+  const bool want = outage || over_budget;
+  if (want == paused_) return;
+  if (want) {
+    std::vector<kafka::TopicPartition> parts(assigned_.begin(), assigned_.end());
+    if (auto s = consumer_.pause(parts); !s) {
+      log::error("pausing consumption failed", {{"error", s.message()}});
+      return;
+    }
+    // An outage is news; a full budget is ordinary backpressure (Elasticsearch slower than Kafka).
+    log::write(outage ? log::Level::kWarn : log::Level::kDebug, "consumption paused",
+               {{"reason", outage ? "elasticsearch failing" : "in-flight memory budget"}, {"inflight_bytes", held},
+                {"partitions", describe(assigned_)}});
+  } else {
+    std::vector<kafka::CommitOffset> positions;
+    for (const auto& tp : assigned_) {
+      auto it = partitions_.find(tp);
+      positions.push_back({tp.topic, tp.partition, it != partitions_.end() ? it->second.next_fetch : -1});
+    }
+    if (auto s = consumer_.resume(positions); !s) {
+      log::error("resuming consumption failed", {{"error", s.message()}});
+      return;
+    }
+    log::write(outage_was_reported_ ? log::Level::kInfo : log::Level::kDebug, "consumption resumed",
+               {{"inflight_bytes", held}, {"partitions", describe(assigned_)}});
+  }
+  paused_ = want;
+  outage_was_reported_ = want && outage;
+  metrics_.paused.set(want ? 1 : 0);
+}
+
+void Pipeline::report_lag() {
+  if (config_.lag_interval.count() <= 0) return;
+  const auto now = clock_.now();
+  if (now < next_lag_report_) return;
+  next_lag_report_ = now + config_.lag_interval;
+  static const std::string kName = "logpipe_indexer_consumer_lag";
+  static const std::string kHelp = "records of the partition the group has not committed yet (high watermark - committed)";
+  std::vector<std::pair<metrics::Labels, int64_t>> series;
+  if (!assigned_.empty()) {
+    auto lag = consumer_.lag(std::vector<kafka::TopicPartition>(assigned_.begin(), assigned_.end()),
+                             std::min(config_.lag_interval, std::chrono::milliseconds(1000)));
+    if (!lag) {
+      log::debug("consumer lag not available", {{"error", lag.error().message()}});
+      return;  // keep the last values
+    }
+    for (const auto& l : *lag)
+      series.push_back({{{"topic", l.tp.topic}, {"partition", std::to_string(l.tp.partition)}}, l.lag});
+  }
+  metrics_.registry.set_gauge_family(kName, kHelp, series);
+}
+
+bool Pipeline::has_work_for(const std::set<kafka::TopicPartition>& tps) const {
+  for (const auto& [id, job] : in_flight_)
+    for (const auto& c : job->chunks)
+      if (!c.dropped && tps.count(c.tp) != 0) return true;
   return false;
 }
 
-bool Pipeline::index_all(const std::vector<kafka::InRecord>& records, std::vector<Document>& docs) {
-  std::vector<size_t> pending(docs.size());
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  int attempt = 0;
-  while (!pending.empty()) {
-    if (stop_) return false;
-    std::string body;
-    for (size_t i : pending) append_create(body, docs[i]);
-    auto result = es_.bulk(body, pending.size());
-    healthy_ = result.ok();
-    if (!result) {
-      bulk_errors_.inc();
-      log::warn("bulk failed, retrying", {{"error", result.error().message()}, {"attempt", int64_t{attempt}}});
-      backoff(attempt++);
-      continue;
-    }
-    std::vector<size_t> again;
-    std::vector<std::pair<const kafka::InRecord*, ItemResult>> rejected;
-    for (size_t k = 0; k < pending.size(); ++k) {
-      const ItemResult& item = (*result)[k];
-      switch (item.outcome) {
-        case ItemOutcome::kCreated: indexed_.inc(); break;
-        case ItemOutcome::kDuplicate: duplicates_.inc(); break;
-        case ItemOutcome::kRetry: again.push_back(pending[k]); break;
-        case ItemOutcome::kReject: rejected.emplace_back(&records[pending[k]], item); break;
-      }
-    }
-    if (!rejected.empty() && !dead_letter(rejected)) return false;
-    retried_.inc(again.size());
-    pending = std::move(again);
-    if (!pending.empty()) backoff(attempt++);
-  }
-  return true;
+bool Pipeline::wait_done(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return done_cv_.wait_until(lock, deadline, [this] { return !done_.empty(); });
 }
 
-Result<size_t> Pipeline::run_once() {
-  auto batch = consumer_.poll_batch(static_cast<size_t>(config_.batch_max_docs), config_.batch_max_wait);
-  if (!batch) return Error(batch.error().message());
-  if (batch->empty()) return size_t{0};
-  consumed_.inc(batch->size());
-  const int64_t now = clock_.wall_micros();
-  std::vector<Document> docs;
-  docs.reserve(batch->size());
-  for (const auto& rec : *batch) docs.push_back(builder_.build(rec, now));
-  if (!index_all(*batch, docs)) return size_t{0};  // stopped: not committed, consumed again next time
+bool Pipeline::drain(std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  collect_done();
+  commit_acknowledged();
+  while (!in_flight_.empty() && wait_done(deadline)) {
+    collect_done();
+    commit_acknowledged();
+  }
+  return in_flight_.empty();
+}
 
-  std::map<std::pair<std::string, int32_t>, int64_t> next;
-  for (const auto& rec : *batch) {
-    auto& n = next[{rec.topic, rec.partition}];
-    n = std::max(n, rec.offset + 1);
+void Pipeline::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (!drain(config_.revoke_timeout)) {
+    uint64_t records = 0;
+    for (const auto& [id, job] : in_flight_) records += job->records.size();
+    metrics_.abandoned.inc(records);
+    log::warn("stopping with bulk requests unfinished; their records are not committed and will be read again",
+              {{"records", static_cast<int64_t>(records)}, {"error", outage_.last_error()}});
   }
-  std::vector<kafka::CommitOffset> offsets;
-  for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off});
-  if (auto s = consumer_.commit(offsets); !s) {
-    // Stored but not committed: the records come back after a restart and are absorbed as 409s.
-    log::warn("commit failed", {{"error", s.message()}});
+  abort_ = true;
+  {
+    std::lock_guard lock(mu_);
+    workers_stopping_ = true;
   }
-  return batch->size();
+  work_cv_.notify_all();
+  abort_cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  collect_done();
+  commit_acknowledged();
+}
+
+void Pipeline::on_assigned(const std::vector<kafka::TopicPartition>& partitions) {
+  assigned_.insert(partitions.begin(), partitions.end());
+  if (paused_) {
+    // Consumption is paused: new partitions wait too (the outage or the budget applies to them as well).
+    if (auto s = consumer_.pause(partitions); !s) log::error("pausing new partitions failed", {{"error", s.message()}});
+  }
+}
+
+void Pipeline::on_revoked(const std::vector<kafka::TopicPartition>& partitions, bool lost) {
+  const std::set<kafka::TopicPartition> revoked(partitions.begin(), partitions.end());
+  if (!lost) {
+    // Give the bulks of these partitions the bound to finish, then commit what is acknowledged while
+    // the partitions are still ours.
+    const auto deadline = std::chrono::steady_clock::now() + config_.revoke_timeout;
+    collect_done();
+    while (has_work_for(revoked) && wait_done(deadline)) collect_done();
+    commit_acknowledged(&revoked);
+  }
+  // What is still in flight is dropped: the workers stop retrying it; the next owner reads it again
+  // from the committed offset and the _id absorbs what was stored meanwhile.
+  uint64_t abandoned = 0;
+  for (const auto& [id, job] : in_flight_) {
+    for (auto& c : job->chunks) {
+      if (revoked.count(c.tp) == 0 || c.dropped) continue;
+      c.dropped = true;
+      abandoned += c.end - c.begin;
+    }
+  }
+  metrics_.abandoned.inc(abandoned);
+  for (const auto& tp : revoked) {
+    partitions_.erase(tp);
+    assigned_.erase(tp);
+  }
+  log::info("partitions released", {{"partitions", describe(revoked)}, {"lost", lost},
+                                    {"abandoned_records", static_cast<int64_t>(abandoned)}});
+}
+
+http::Health Pipeline::health() const {
+  const bool ok = !outage_.active();
+  std::string d;
+  json::Writer w(d);
+  w.begin_object().kv("elasticsearch", ok ? "ok" : "failing").kv("consumption", paused_ ? "paused" : "running")
+      .kv("inflight_bytes", held_bytes_.load());
+  if (!ok) {
+    w.kv("failing_for_ms", static_cast<int64_t>(outage_.duration(clock_.now()).count()))
+        .kv("last_error", outage_.last_error());
+  }
+  w.end_object();
+  return http::Health{ok, d};
 }
 
 }  // namespace logpipe::indexer

@@ -12,6 +12,8 @@ packages=(
   libssl-dev openssl
   # chosen libraries: config, CLI flags, hashing for ids and fingerprints
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
+  # gzip request bodies to Elasticsearch
+  zlib1g-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
   openjdk-17-jre-headless maven
   # the real log senders of the TCP input tests (tests/senders/build.sh): javac, and a venv for python-logstash

@@ -33,7 +33,7 @@
 #include "common/clock.h"
 #include "common/kafka/producer.h"
 #include "common/metrics.h"
-#include "shipper/file_tail/ack_tracker.h"
+#include "common/ack_tracker.h"
 #include "shipper/file_tail/checkpoint_store.h"
 #include "shipper/file_tail/file_tailer.h"
 #include "shipper/container/container_log.h"

@@ -2,6 +2,8 @@
 
 #include "common/log.h"
 
+#include <algorithm>
+
 namespace logpipe::kafka {
 namespace {
 
@@ -19,7 +21,76 @@ void copy_message(RdKafka::Message& m, InRecord& out) {
   }
 }
 
+std::vector<TopicPartition> to_partitions(const std::vector<RdKafka::TopicPartition*>& parts) {
+  std::vector<TopicPartition> out;
+  out.reserve(parts.size());
+  for (const auto* p : parts) out.push_back({p->topic(), p->partition()});
+  return out;
+}
+
+std::string describe(const std::vector<TopicPartition>& parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += ',';
+    out += p.topic + "/" + std::to_string(p.partition);
+  }
+  return out;
+}
+
+// Owned TopicPartition pointers for the librdkafka calls that take a vector of them.
+class PartitionList {
+ public:
+  PartitionList() = default;
+  PartitionList(const PartitionList&) = delete;
+  PartitionList& operator=(const PartitionList&) = delete;
+  ~PartitionList() { RdKafka::TopicPartition::destroy(v); }
+  void add(const std::string& topic, int32_t partition, int64_t offset = RdKafka::Topic::OFFSET_INVALID) {
+    v.push_back(RdKafka::TopicPartition::create(topic, partition, offset));
+  }
+  std::vector<RdKafka::TopicPartition*> v;
+};
+
 }  // namespace
+
+// librdkafka calls this from inside consume() (and close()) on the polling thread. With the cooperative
+// protocol only the moving partitions are passed; with an eager one, the whole assignment.
+class RdKafkaConsumer::Rebalance final : public RdKafka::RebalanceCb {
+ public:
+  RebalanceListener* listener = nullptr;
+
+  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& parts) override {
+    const bool cooperative = c->rebalance_protocol() == "COOPERATIVE";
+    const auto tps = to_partitions(parts);
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        if (RdKafka::Error* e = c->incremental_assign(parts)) {
+          log::error("kafka: incremental assign failed", {{"error", e->str()}});
+          delete e;
+        }
+      } else {
+        c->assign(parts);
+      }
+      log::info("kafka: partitions assigned", {{"partitions", describe(tps)}});
+      if (listener != nullptr) listener->on_assigned(tps);
+      return;
+    }
+    const bool lost = err != RdKafka::ERR__REVOKE_PARTITIONS || c->assignment_lost();
+    log::info(lost ? "kafka: partitions lost" : "kafka: partitions revoked",
+              {{"partitions", describe(tps)}, {"reason", RdKafka::err2str(err)}});
+    if (listener != nullptr) listener->on_revoked(tps, lost);
+    if (cooperative && err == RdKafka::ERR__REVOKE_PARTITIONS) {
+      if (RdKafka::Error* e = c->incremental_unassign(parts)) {
+        log::error("kafka: incremental unassign failed", {{"error", e->str()}});
+        delete e;
+      }
+    } else {
+      c->unassign();
+    }
+  }
+};
+
+RdKafkaConsumer::RdKafkaConsumer() : rebalance_(std::make_unique<Rebalance>()) {}
 
 std::map<std::string, std::string> RdKafkaConsumer::default_properties() {
   return {
@@ -32,6 +103,8 @@ std::map<std::string, std::string> RdKafkaConsumer::default_properties() {
       // A subscribed topic that does not exist yet is created (if the broker allows it) instead of being
       // noticed only at the next metadata refresh, minutes later.
       {"allow.auto.create.topics", "true"},
+      // A rebalance moves only the partitions that change owner; the others keep flowing.
+      {"partition.assignment.strategy", "cooperative-sticky"},
   };
 }
 
@@ -48,6 +121,8 @@ Result<std::unique_ptr<RdKafkaConsumer>> RdKafkaConsumer::create(const std::map<
     if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) return Error("kafka property " + k + ": " + err);
   }
   std::unique_ptr<RdKafkaConsumer> c(new RdKafkaConsumer());
+  if (conf->set("rebalance_cb", c->rebalance_.get(), err) != RdKafka::Conf::CONF_OK)
+    return Error("kafka rebalance callback: " + err);
   c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!c->consumer_) return Error("kafka consumer: " + err);
   const auto sub = c->consumer_->subscribe(topics);
@@ -90,6 +165,58 @@ Status RdKafkaConsumer::commit(const std::vector<CommitOffset>& offsets) {
   RdKafka::TopicPartition::destroy(tps);
   if (err != RdKafka::ERR_NO_ERROR) return Error("kafka commit: " + RdKafka::err2str(err));
   return Status::Ok();
+}
+
+void RdKafkaConsumer::set_rebalance_listener(RebalanceListener* listener) { rebalance_->listener = listener; }
+
+Status RdKafkaConsumer::pause(const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) return Status::Ok();
+  PartitionList l;
+  for (const auto& p : partitions) l.add(p.topic, p.partition);
+  const auto err = consumer_->pause(l.v);
+  if (err != RdKafka::ERR_NO_ERROR) return Error("kafka pause: " + RdKafka::err2str(err));
+  for (const auto* p : l.v)
+    if (p->err() != RdKafka::ERR_NO_ERROR) return Error("kafka pause " + p->topic() + ": " + RdKafka::err2str(p->err()));
+  return Status::Ok();
+}
+
+Status RdKafkaConsumer::resume(const std::vector<CommitOffset>& positions) {
+  if (positions.empty()) return Status::Ok();
+  PartitionList l;
+  for (const auto& p : positions) l.add(p.topic, p.partition);
+  const auto err = consumer_->resume(l.v);
+  if (err != RdKafka::ERR_NO_ERROR) return Error("kafka resume: " + RdKafka::err2str(err));
+  // librdkafka resumes at the offset after the last record it handed out, which is the same position;
+  // seeking there explicitly does not depend on that bookkeeping surviving the pause (asynchronous seek).
+  for (const auto& p : positions) {
+    if (p.next_offset < 0) continue;
+    std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
+    const auto serr = consumer_->seek(*tp, 0);
+    if (serr != RdKafka::ERR_NO_ERROR)
+      log::warn("kafka: seek after resume failed", {{"topic", std::string_view(p.topic)},
+                                                    {"partition", int64_t{p.partition}}, {"error", RdKafka::err2str(serr)}});
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<PartitionLag>> RdKafkaConsumer::lag(const std::vector<TopicPartition>& partitions,
+                                                       std::chrono::milliseconds timeout) {
+  std::vector<PartitionLag> out;
+  if (partitions.empty()) return out;
+  const int timeout_ms = static_cast<int>(timeout.count());
+  PartitionList l;
+  for (const auto& p : partitions) l.add(p.topic, p.partition);
+  const auto err = consumer_->committed(l.v, timeout_ms);
+  if (err != RdKafka::ERR_NO_ERROR) return Error("kafka committed offsets: " + RdKafka::err2str(err));
+  for (const auto* p : l.v) {
+    int64_t low = 0, high = 0;
+    const auto werr = consumer_->query_watermark_offsets(p->topic(), p->partition(), &low, &high, timeout_ms);
+    if (werr != RdKafka::ERR_NO_ERROR) return Error("kafka watermark offsets: " + RdKafka::err2str(werr));
+    // No committed offset yet: the group starts at the beginning (auto.offset.reset=earliest).
+    const int64_t committed = p->offset() >= 0 ? p->offset() : low;
+    out.push_back({{p->topic(), p->partition()}, std::max<int64_t>(0, high - committed)});
+  }
+  return out;
 }
 
 void RdKafkaConsumer::close() {

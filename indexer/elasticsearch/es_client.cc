@@ -1,5 +1,7 @@
 #include "indexer/elasticsearch/es_client.h"
 
+#include "indexer/elasticsearch/gzip.h"
+
 namespace logpipe::indexer {
 
 Status ElasticsearchClient::put_index_template(const std::string& name, const std::string& body) {
@@ -9,11 +11,40 @@ Status ElasticsearchClient::put_index_template(const std::string& name, const st
   return Status::Ok();
 }
 
-Result<std::vector<ItemResult>> ElasticsearchClient::bulk(const std::string& body, size_t items) {
-  auto r = http_.send({"POST", "/_bulk?filter_path=items.*.status,items.*.error", body, "application/x-ndjson"});
-  if (!r) return Error(r.error().message());
-  if (r->status != 200) return Error("bulk: HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 300));
-  return parse_bulk_response(r->body, items);
+BulkOutcome ElasticsearchClient::bulk(std::string body, size_t items) {
+  BulkOutcome out;
+  http::Request req{"POST", "/_bulk?filter_path=items.*.status,items.*.error", {}, "application/x-ndjson"};
+  if (options_.gzip) {
+    auto z = gzip_compress(body, options_.gzip_level);
+    if (z) {
+      req.body = std::move(*z);
+      req.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      req.body = std::move(body);  // compression is an optimization: send it plain
+    }
+  } else {
+    req.body = std::move(body);
+  }
+  auto r = http_.send(req);
+  if (!r) {
+    out.failure = BulkFailure::kUnavailable;
+    out.error = r.error().message();
+    return out;
+  }
+  out.http_status = r->status;
+  if (r->status != 200) {
+    out.failure = r->status == 413 ? BulkFailure::kTooLarge : BulkFailure::kUnavailable;
+    out.error = "bulk: HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 300);
+    return out;
+  }
+  auto parsed = parse_bulk_response(r->body, items);
+  if (!parsed) {
+    out.failure = BulkFailure::kUnavailable;  // resend all of it: `create` with fixed ids makes that safe
+    out.error = parsed.error().message();
+    return out;
+  }
+  out.items = std::move(*parsed);
+  return out;
 }
 
 }  // namespace logpipe::indexer

@@ -1,8 +1,9 @@
 #pragma once
 // The few Elasticsearch/OpenSearch calls the indexer makes, over an http::Client. Only APIs present in
 // both engines (and in Elasticsearch's integ-test distribution) are used: _bulk, _index_template,
-// _cluster/health. Threading: as the underlying http::Client (one thread).
+// _cluster/health. Threading: as the underlying http::Client (one thread; one client per worker).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,18 +13,41 @@
 
 namespace logpipe::indexer {
 
+// Why a bulk request as a whole got no per-item answer. The typed decision the caller acts on.
+enum class BulkFailure {
+  // Nothing can be assumed stored; send all of it again later: connection refused/reset, timeout, 429,
+  // 5xx, an unparseable 200, and 4xx other than 413 (401/403/404: credentials or URL to fix, not data:
+  // retrying keeps the events instead of dead-lettering all of them).
+  kUnavailable,
+  // 413: the body is larger than the cluster accepts (http.max_content_length): split it.
+  kTooLarge,
+};
+
+struct BulkOutcome {
+  std::optional<BulkFailure> failure;  // empty: `items` holds one result per document, in request order
+  int http_status = 0;                 // 0: no HTTP answer at all
+  std::string error;                   // for failures: what happened, for logs and the dead-letter index
+  std::vector<ItemResult> items;
+};
+
+struct ElasticsearchOptions {
+  bool gzip = false;   // request bodies sent with Content-Encoding: gzip
+  int gzip_level = 1;  // 1 (fastest) .. 9
+};
+
 class ElasticsearchClient {
  public:
-  explicit ElasticsearchClient(http::Client& http) : http_(http) {}
+  explicit ElasticsearchClient(http::Client& http, ElasticsearchOptions options = {})
+      : http_(http), options_(options) {}
 
   // PUT /_index_template/<name>: idempotent; a second call with the same body changes nothing.
   Status put_index_template(const std::string& name, const std::string& body);
-  // POST /_bulk. An Error means the request as a whole did not get a usable answer (connection error,
-  // 429/5xx/413 for the whole request): nothing can be assumed stored, retry all of it.
-  Result<std::vector<ItemResult>> bulk(const std::string& body, size_t items);
+  // POST /_bulk with `items` documents in `body` (taken by value: it becomes the request body).
+  BulkOutcome bulk(std::string body, size_t items);
 
  private:
   http::Client& http_;
+  ElasticsearchOptions options_;
 };
 
 }  // namespace logpipe::indexer

@@ -92,3 +92,38 @@ TEST_CASE("metrics: HELP text escapes backslash and newline", "[common]") {
   const std::string text = r.render_prometheus();
   CHECK(text.find("# HELP x_total line one\\nback\\\\slash\n") != std::string::npos);
 }
+
+TEST_CASE("metrics: histogram buckets are cumulative with +Inf, _sum and _count", "[common]") {
+  Registry reg;
+  auto& h = reg.histogram("logpipe_bulk_duration_seconds", "bulk latency", {0.01, 0.1, 1}, {{"op", "bulk"}});
+  CHECK(&h == &reg.histogram("logpipe_bulk_duration_seconds", "bulk latency", {0.01, 0.1, 1}, {{"op", "bulk"}}));
+  h.observe(0.005);  // first bucket
+  h.observe(0.01);   // upper bounds are inclusive
+  h.observe(0.5);
+  h.observe(7);      // only +Inf
+  CHECK(h.count() == 4);
+  CHECK(h.sum() == Approx(7.515));
+  CHECK(h.cumulative_counts() == std::vector<uint64_t>{2, 2, 3, 4});
+
+  CHECK(reg.render_prometheus() ==
+        "# HELP logpipe_bulk_duration_seconds bulk latency\n"
+        "# TYPE logpipe_bulk_duration_seconds histogram\n"
+        "logpipe_bulk_duration_seconds_bucket{le=\"0.01\",op=\"bulk\"} 2\n"
+        "logpipe_bulk_duration_seconds_bucket{le=\"0.1\",op=\"bulk\"} 2\n"
+        "logpipe_bulk_duration_seconds_bucket{le=\"1\",op=\"bulk\"} 3\n"
+        "logpipe_bulk_duration_seconds_bucket{le=\"+Inf\",op=\"bulk\"} 4\n"
+        "logpipe_bulk_duration_seconds_sum{op=\"bulk\"} 7.515\n"
+        "logpipe_bulk_duration_seconds_count{op=\"bulk\"} 4\n");
+}
+
+TEST_CASE("metrics: an unlabeled histogram renders only le on its buckets", "[common]") {
+  Registry reg;
+  auto& h = reg.histogram("lat_seconds", "latency", logpipe::metrics::latency_buckets_seconds());
+  h.observe(0.2);
+  const std::string out = reg.render_prometheus();
+  CHECK(out.find("lat_seconds_bucket{le=\"0.1\"} 0\n") != std::string::npos);
+  CHECK(out.find("lat_seconds_bucket{le=\"0.25\"} 1\n") != std::string::npos);
+  CHECK(out.find("lat_seconds_bucket{le=\"+Inf\"} 1\n") != std::string::npos);
+  CHECK(out.find("lat_seconds_sum 0.2\n") != std::string::npos);
+  CHECK(out.find("lat_seconds_count 1\n") != std::string::npos);
+}

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "shipper/file_tail/ack_tracker.h"
+#include "common/ack_tracker.h"
 
-using logpipe::shipper::AckTracker;
+using logpipe::AckTracker;
 
-TEST_CASE("watermark moves only over a contiguous prefix of acknowledged lines", "[shipper]") {
+TEST_CASE("watermark moves only over a contiguous prefix of acknowledged lines", "[common]") {
   AckTracker t(100);
   t.sent(1, 110);
   t.sent(2, 120);
@@ -19,7 +19,7 @@ TEST_CASE("watermark moves only over a contiguous prefix of acknowledged lines",
   CHECK(t.pending() == 0);
 }
 
-TEST_CASE("acks from before a reset are ignored", "[shipper]") {
+TEST_CASE("acks from before a reset are ignored", "[common]") {
   AckTracker t;
   t.sent(1, 10);
   t.reset(0);

@@ -1,6 +1,6 @@
-#include "shipper/file_tail/ack_tracker.h"
+#include "common/ack_tracker.h"
 
-namespace logpipe::shipper {
+namespace logpipe {
 
 void AckTracker::acked(uint64_t token) {
   auto it = pending_.find(token);
@@ -12,4 +12,4 @@ void AckTracker::acked(uint64_t token) {
   }
 }
 
-}  // namespace logpipe::shipper
+}  // namespace logpipe
