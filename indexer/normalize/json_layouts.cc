@@ -59,6 +59,7 @@ constexpr std::array<KeyEntry, 59> kKeys{{
     {"host", Key::kHost},                 {"host.name", Key::kHost},           {"@source_host", Key::kHost},
     {"source_host", Key::kHost},          {"HOSTNAME", Key::kHost},            {"@version", Key::kDrop},
     {"ecs.version", Key::kDrop},          {"level_value", Key::kDrop},         {"service.name", Key::kService},
+    {"service", Key::kService},  // a TCP sender's plain service string; an object is walked to service.name
 }};
 
 constexpr int kMaxDepth = 8;  // deeper objects are kept whole as one leaf

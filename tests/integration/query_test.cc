@@ -54,7 +54,7 @@ class TestIndex {
     name = prefix + "a";
     simdjson::dom::parser parser;
     simdjson::dom::element tmpl;
-    const auto path = std::filesystem::path(__FILE__).parent_path() / "../../schemas/index-template.json";
+    const auto path = std::filesystem::path(LOGPIPE_SOURCE_DIR) / "schemas/index-template.json";
     REQUIRE(parser.load(path.string()).get(tmpl) == simdjson::SUCCESS);
     auto r = client_.send({"PUT", "/" + name, simdjson::to_string(tmpl["template"]), "application/json"});
     REQUIRE(r.ok());

@@ -194,7 +194,7 @@ TEST_CASE("tcp input 14: a connection reset mid-stream loses no complete event",
   CHECK(shipper.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("tcp input: kill -9 of the shipper loses no accepted event; the WAL is replayed on restart",
+TEST_CASE("tcp input: kill -9 of the shipper loses no accepted event, the WAL is replayed on restart",
           "[integration][tcp]") {
   TempDir dir;
   const std::string topic = unique("tcpkill");

@@ -39,7 +39,7 @@ TEST_CASE("metrics: references stay valid as more series are registered", "[comm
   CHECK(&reg.counter("c", "h", {{"i", "0"}}) == &first);
 }
 
-TEST_CASE("metrics: same gauge for same name and labels; set and add", "[common]") {
+TEST_CASE("metrics: same gauge for same name and labels, set and add", "[common]") {
   Registry reg;
   auto& g = reg.gauge("logpipe_queue_depth", "queued lines", {{"q", "main"}});
   CHECK(&g == &reg.gauge("logpipe_queue_depth", "queued lines", {{"q", "main"}}));

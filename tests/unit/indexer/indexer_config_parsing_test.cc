@@ -36,7 +36,7 @@ TEST_CASE("config: parsing.rules_file replaces the built-in rules", "[indexer][c
   CHECK(k.tags() == std::vector<std::string>{"_no_rule_matched"});
 }
 
-TEST_CASE("config: default is the built-in rules; a broken rules file is a config error", "[indexer][config]") {
+TEST_CASE("config: default is the built-in rules, a broken rules file is a config error", "[indexer][config]") {
   auto defaults = load_config("");
   REQUIRE(defaults);
   CHECK(defaults->parsing_rules_file.empty());

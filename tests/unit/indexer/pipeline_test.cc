@@ -157,7 +157,7 @@ struct Harness {
 
 }  // namespace
 
-TEST_CASE("mixed bulk outcomes: stored, duplicate, retried alone, dead-lettered; then committed", "[indexer]") {
+TEST_CASE("mixed bulk outcomes: stored, duplicate, retried alone, dead-lettered, then committed", "[indexer]") {
   int bulk_calls = 0;
   std::vector<std::string> bodies;
   Harness h([&](const http::Request& req) -> Result<http::Response> {
@@ -337,7 +337,7 @@ TEST_CASE("a lost assignment commits nothing and drops what is in flight", "[ind
   CHECK(h.consumer.commits().empty());
 }
 
-TEST_CASE("413: the bulk is split in halves until it fits; a single document too large is dead-lettered", "[indexer]") {
+TEST_CASE("413: the bulk is split in halves until it fits, a single document too large is dead-lettered", "[indexer]") {
   std::mutex mu;
   std::vector<size_t> sizes;
   Harness h([&](const http::Request& req) -> Result<http::Response> {

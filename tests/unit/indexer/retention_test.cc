@@ -11,7 +11,7 @@ namespace {
 constexpr int64_t kNov14 = 1'699'999'200'000'000;  // 2023-11-14T22:00:00Z
 }
 
-TEST_CASE("retention: days before the last N (today included) expire; other names are never touched", "[indexer]") {
+TEST_CASE("retention: days before the last N (today included) expire, other names are never touched", "[indexer]") {
   const std::vector<std::string> names = {
       "logs-2023.11.14", "logs-2023.11.08", "logs-2023.11.07", "logs-2023.10.31", "logs-2022.12.31",
       "logs-deadletter",  // not a day

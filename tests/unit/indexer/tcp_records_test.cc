@@ -111,7 +111,7 @@ TEST_CASE("tcp: the _id comes from the WAL id and sequence number, so a replay i
   CHECK(document_id(next, tcp_record("{\"message\":\"m\"}", next)) != document_id(m, first));
 }
 
-TEST_CASE("tcp: the event's own service name wins over the listener's; file records keep lp.service",
+TEST_CASE("tcp: the event's own service name wins over the listener's, file records keep lp.service",
           "[indexer][tcp]") {
   CHECK(build(tcp_record("{\"message\":\"m\",\"service.name\":\"billing\"}", tcp_meta())).str("/service/name") == "billing");
   CHECK(build(tcp_record("{\"message\":\"m\",\"service\":{\"name\":\"billing\"}}", tcp_meta())).str("/service/name") ==

@@ -438,7 +438,7 @@ TEST_CASE("tcp senders: invalid JSON is kept whole as the message, tagged _jsonp
   }
 }
 
-TEST_CASE("tcp senders: the host and service a TCP sender names are the event's; file lines keep them in fields",
+TEST_CASE("tcp senders: the host and service a TCP sender names are the event's, file lines keep them in fields",
           "[indexer][tcp_senders]") {
   const std::string line =
       R"({"@timestamp":"2026-11-23T19:06:29Z","message":"m","host":{"name":"app-7"},"service.name":"billing"})";

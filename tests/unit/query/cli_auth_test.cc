@@ -74,7 +74,7 @@ TEST_CASE("cli auth: --user with --password-file or LOGPIPE_ES_PASSWORD", "[quer
   CHECK(missing.err == "logpipe-query: --password-file: cannot read " + f.dir.file("nope") + ": No such file or directory\n");
 }
 
-TEST_CASE("cli auth: API key from the flag, a file or LOGPIPE_ES_API_KEY; not with --user", "[query]") {
+TEST_CASE("cli auth: API key from the flag, a file or LOGPIPE_ES_API_KEY, not with --user", "[query]") {
   Files f;
   auto flag = parse({"--api-key", "ZW5jb2RlZA=="}, f.env());
   REQUIRE(flag.command);
@@ -104,7 +104,7 @@ TEST_CASE("cli auth: API key from the flag, a file or LOGPIPE_ES_API_KEY; not wi
   CHECK(parse({}, both).err == "logpipe-query: LOGPIPE_ES_USERNAME and LOGPIPE_ES_API_KEY exclude each other\n");
 }
 
-TEST_CASE("cli auth: profile keys, with ~/ paths; flags and environment override them", "[query]") {
+TEST_CASE("cli auth: profile keys, with ~/ paths, flags and environment override them", "[query]") {
   Files f;
   std::ofstream(f.config) << "default_profile: prod\n"
                              "profiles:\n"

@@ -111,7 +111,7 @@ TEST_CASE("cli: --help prints usage with examples and exits 0", "[query]") {
   CHECK_THAT(r.out, Catch::Contains("Exit codes"));
 }
 
-TEST_CASE("cli: environment gives url and index; flags win", "[query]") {
+TEST_CASE("cli: environment gives url and index, flags win", "[query]") {
   Environment env;
   env.es_url = "http://es:9201";
   env.index = "app-*";
@@ -125,7 +125,7 @@ TEST_CASE("cli: environment gives url and index; flags win", "[query]") {
   CHECK(flags.command->index == "y-*");
 }
 
-TEST_CASE("colour: auto follows the terminal, NO_COLOR and TERM=dumb; always and never win", "[query]") {
+TEST_CASE("colour: auto follows the terminal, NO_COLOR and TERM=dumb, always and never win", "[query]") {
   Environment tty;
   tty.stdout_tty = true;
   CHECK(use_color(ColorMode::kAuto, tty));
@@ -197,7 +197,7 @@ TEST_CASE("cli: context flags", "[query]") {
   CHECK(parse({"--context-by", "pod"}).exit_code == 2);
 }
 
-TEST_CASE("cli: profiles from the config file; flag > environment > profile > default", "[query]") {
+TEST_CASE("cli: profiles from the config file, flag > environment > profile > default", "[query]") {
   logpipe::testing::TempDir dir;
   const std::string file = dir.file("query.yaml");
   std::ofstream(file) << "default_profile: prod\n"

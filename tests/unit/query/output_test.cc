@@ -71,7 +71,7 @@ TEST_CASE("render: csv has a header and RFC 4180 quoting", "[query]") {
   CHECK(render({}, opts(Format::kCsv)) == "@timestamp,host.name,service.name,log.level,message\n");
 }
 
-TEST_CASE("render: json is one array; --fields projects json and jsonl", "[query]") {
+TEST_CASE("render: json is one array, --fields projects json and jsonl", "[query]") {
   const auto hits = sample();
   CHECK(render(hits, opts(Format::kJson)) == "[\n" + hits[0].source + ",\n" + hits[1].source + "\n]\n");
   CHECK(render({}, opts(Format::kJson)) == "[]\n");

@@ -24,7 +24,7 @@ std::vector<TailedLine> unwrap(ContainerUnwrapper::Kind kind, const std::vector<
 
 }  // namespace
 
-TEST_CASE("docker json-file: log text, stream and time; a 16 KiB split line is joined", "[shipper]") {
+TEST_CASE("docker json-file: log text, stream and time, a 16 KiB split line is joined", "[shipper]") {
   const std::vector<std::string> records = {
       R"({"log":"hello world\n","stream":"stdout","time":"2024-05-14T09:15:02.123456789Z"})",
       R"({"log":"first part, ","stream":"stderr","time":"2024-05-14T09:15:03.000000001Z"})",
@@ -44,7 +44,7 @@ TEST_CASE("docker json-file: log text, stream and time; a 16 KiB split line is j
   CHECK_FALSE(out[0].unparsed);
 }
 
-TEST_CASE("cri: P records are joined until F; empty content is a line", "[shipper]") {
+TEST_CASE("cri: P records are joined until F, empty content is a line", "[shipper]") {
   const std::vector<std::string> records = {
       "2024-05-14T09:15:02.123456789Z stdout F started",
       "2024-05-14T09:15:03.000000001Z stderr P a very long li",

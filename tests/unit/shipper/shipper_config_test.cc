@@ -34,7 +34,7 @@ TEST_CASE("shipper config: the example config is valid", "[shipper]") {
   CHECK(c->inputs[0].multiline.mode == "java");
 }
 
-TEST_CASE("shipper config: topic templates use service, host and labels; unknown placeholders are errors", "[shipper]") {
+TEST_CASE("shipper config: topic templates use service, host and labels, unknown placeholders are errors", "[shipper]") {
   InputConfig in;
   in.service = "checkout";
   in.labels = {{"team", "pay"}};

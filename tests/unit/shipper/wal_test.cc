@@ -399,7 +399,7 @@ TEST_CASE("wal: during an outage the budget holds compressed segments, more than
   CHECK(replay_all(*wal) == events);
 }
 
-TEST_CASE("wal: a sealed segment is compressed in steps; acks, deletion and a crash in between are safe",
+TEST_CASE("wal: a sealed segment is compressed in steps, acks, deletion and a crash in between are safe",
           "[wal]") {
   TempDir dir;
   ManualClock clock;
@@ -475,7 +475,7 @@ TEST_CASE("wal: compression shrinks repetitive JSON events", "[wal]") {
   CHECK(replayed.at(3000) == json_event(2999));
 }
 
-TEST_CASE("wal: replay may acknowledge and append; new appends are not replayed", "[wal]") {
+TEST_CASE("wal: replay may acknowledge and append, new appends are not replayed", "[wal]") {
   TempDir dir;
   ManualClock clock;
   WalOptions o = options_in(dir);

@@ -60,7 +60,7 @@ TEST_CASE("tcp framing 3: NUL is a separator too (log4j2 nullEventDelimiterEnabl
   CHECK(f.stats().blank_lines == 2);
 }
 
-TEST_CASE("tcp framing 4: byte-at-a-time and 1000 events in one write give the same events; last line at EOF",
+TEST_CASE("tcp framing 4: byte-at-a-time and 1000 events in one write give the same events, last line at EOF",
           "[shipper][tcp]") {
   std::string all;
   for (int i = 0; i < 1000; ++i)

@@ -7,7 +7,7 @@ using namespace logpipe::shipper;
 using logpipe::testing::TempDir;
 using logpipe::testing::write_file;
 
-TEST_CASE("shipper config: tcp listeners alone are a valid config; defaults follow TLS", "[shipper][tcp]") {
+TEST_CASE("shipper config: tcp listeners alone are a valid config, defaults follow TLS", "[shipper][tcp]") {
   TempDir dir;
   write_file(dir.file("c.yaml"),
              "kafka: {topic: 'logs-{service}'}\n"

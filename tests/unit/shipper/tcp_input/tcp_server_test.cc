@@ -152,7 +152,7 @@ TEST_CASE("tcp server 14: a reset or half-close mid-stream loses no complete eve
   }
 }
 
-TEST_CASE("tcp server 5/6/7: arrays split, garbage kept, over-long lines truncated; the connection stays open",
+TEST_CASE("tcp server 5/6/7: arrays split, garbage kept, over-long lines truncated, the connection stays open",
           "[shipper][tcp]") {
   TcpListenerConfig cfg;
   cfg.max_line_bytes = 256;

@@ -105,7 +105,7 @@ std::string send_tls(uint16_t port, const Certs& certs, const std::string& clien
 
 }  // namespace
 
-TEST_CASE("tcp tls: no client certificate asked for; events arrive without a subject", "[shipper][tcp][tls]") {
+TEST_CASE("tcp tls: no client certificate asked for, events arrive without a subject", "[shipper][tcp][tls]") {
   Certs certs;
   REQUIRE(certs.ok);
   TlsServer s(certs, "none");
@@ -152,7 +152,7 @@ TEST_CASE("tcp tls: client_auth optional takes clients with and without a certif
   CHECK(e[1].header(kafka::header::kTlsSubject) == "CN=test-client,O=logpipe");
 }
 
-TEST_CASE("tcp tls: only TLS 1.2 and 1.3; a TLS 1.1 client is refused", "[shipper][tcp][tls]") {
+TEST_CASE("tcp tls: only TLS 1.2 and 1.3, a TLS 1.1 client is refused", "[shipper][tcp][tls]") {
   Certs certs;
   REQUIRE(certs.ok);
   TlsServer s(certs, "none");

@@ -90,7 +90,7 @@ ListenerSetup setup() {
 
 }  // namespace
 
-TEST_CASE("tcp + WAL: a full WAL stops reading the sockets; reading resumes by itself; nothing lost",
+TEST_CASE("tcp + WAL: a full WAL stops reading the sockets, reading resumes by itself, nothing lost",
           "[shipper][tcp]") {
   TempDir dir;
   SystemClock clock;
