@@ -14,6 +14,8 @@
 #   BENCH_RUNS         rounds; each round runs every receiver once (default 3)
 #   BENCH_BROKER       Kafka bootstrap server (default 127.0.0.1:9092); auto.create.topics.enable must be true
 #   BENCH_TIMEOUT      seconds one run may take before it is abandoned (default 600)
+#   BENCH_WAL_SYNC_INTERVAL  diagnostic: the shipper's wal.sync_interval (and sync_bytes 1GiB), to see how
+#                      much of its time goes to fsync (default: the shipper's defaults, 200ms / 4MiB)
 #   LOGPIPE_BUILD_DIR  where logpipe-shipper and bench/tcp_loadgen were built (default <repo>/build)
 #
 # The load generator (bench/tcp_loadgen, C++) generates every line before it connects, then each connection
@@ -169,11 +171,35 @@ CONF
 }
 
 run_shipper() {  # run_shipper <topic>
-  local topic=$1 d=$tmp/shipper-$RANDOM tp port
+  local topic=$1 d=$tmp/shipper-$RANDOM tp port="" i
+  [[ -x $shipper_bin ]] || { record logpipe-shipper 0 0 0 "n/a:no_$shipper_bin"; return; }
   mkdir -p "$d"
-  # BENCH_SHIPPER_CONFIG
-  echo "shipper TCP input not available in this build" > "$d/stderr"
-  record logpipe-shipper 0 0 0 "n/a:no_TCP_input_yet"
+  cat > "$d/shipper.yaml" <<CONF
+host: bench
+kafka:
+  brokers: $B
+  topic: $topic
+tcp:
+  - listen: 127.0.0.1:0
+    service: bench
+wal:
+  dir: $d/wal${BENCH_WAL_SYNC_INTERVAL:+
+  sync_interval: $BENCH_WAL_SYNC_INTERVAL
+  sync_bytes: 1GiB}
+state:
+  checkpoint_file: $d/checkpoint.json
+status_listen: 127.0.0.1:0
+CONF
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$shipper_bin" -c "$d/shipper.yaml" 2>"$d/stderr" &
+  tp=$!; pids+=("$tp")
+  for i in $(seq 200); do
+    port=$(grep -o '"message":"tcp: listening".*"port":[0-9]*' "$d/stderr" 2>/dev/null | grep -o '[0-9]*$' || true)
+    [[ -n $port ]] && break
+    kill -0 "$tp" 2>/dev/null || break
+    sleep 0.05
+  done
+  [[ -n $port ]] || { stop_timed "$tp"; record logpipe-shipper 0 0 0 "no-port:$(tail -1 "$d/stderr" | tr ' ' _ | cut -c1-100)"; return; }
+  drive logpipe-shipper "$topic" "$tp" "$port"
 }
 
 check_topic() {
@@ -208,7 +234,7 @@ echo
 echo "TCP input throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $load_before (start) / $load_after (end)"
 echo "input: $N events over $C concurrent connections on loopback, ${bytes:-?} bytes (logstash-logback-encoder-style JSON lines, bench/tcp_loadgen); broker $B (1 node, 3 partitions)"
 echo "both: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
-echo "  logpipe-shipper: TCP input (json_lines) with its defaults, WAL on local disk; records carry a key and headers"
+echo "  logpipe-shipper: TCP input (json_lines) with its defaults${BENCH_WAL_SYNC_INTERVAL:+ except wal.sync_interval=$BENCH_WAL_SYNC_INTERVAL sync_bytes=1GiB}, WAL on local disk; records carry a key and headers"
 echo "  rsyslog ${rsyslog_version}: imtcp (LF framing) -> omkafka template %rawmsg%, partitions.auto=on, resubmitOnFailure=on; default queues"
 echo "seconds: wall, first connection to the topic holding all N events (end offsets polled every ~0.1 s); loadgen-sink: the generator's own time"
 echo "CPU s/M events: user+sys of the receiving process (incl. start and shutdown) per million events, median; RSS: max over runs"
