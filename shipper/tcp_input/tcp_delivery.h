@@ -13,9 +13,11 @@
 //   - A duplicate (replay after a crash, re-produce after a failed delivery) carries the same lp.file_id
 //     ("tcp:<WAL id>") and lp.offset (WAL sequence number), so the indexer gives it the same _id and
 //     Elasticsearch stores it once.
-//   - A delivery Kafka reports failed is produced again, never dropped. A WAL record that cannot be decoded
-//     (damaged on disk) is counted (logpipe_tcp_wal_damaged_total), logged and acknowledged: it is the only
-//     drop, and it is counted.
+//   - A delivery Kafka reports failed is produced again, never dropped. The only drops are damage on disk,
+//     and both are counted: a record whose checksum fails is skipped by the WAL
+//     (logpipe_tcp_wal_corrupt_records), one that passes it but cannot be decoded as an event is logged,
+//     acknowledged and counted (logpipe_tcp_wal_damaged_total). At shutdown, events read from a socket but
+//     refused by a full WAL are counted in logpipe_tcp_events_dropped_total{reason="shutdown_while_full"}.
 //
 // Memory: events appended and not acknowledged are kept in memory up to `max_memory_bytes`; past that
 // (Kafka slow or down) they live only in the WAL ("spilled") and are read back from it, in sequence order,
