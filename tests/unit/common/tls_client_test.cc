@@ -62,6 +62,29 @@ class PlainHttpServer {
   std::thread thread_;
 };
 
+// Accepts connections and never says anything: for the client's deadlines.
+class SilentServer {
+ public:
+  SilentServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    boost::asio::co_spawn(io_, serve(), boost::asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~SilentServer() {
+    io_.stop();
+    thread_.join();
+  }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::awaitable<void> serve() {
+    for (;;) held_.push_back(co_await acceptor_.async_accept(boost::asio::use_awaitable));
+  }
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<boost::asio::ip::tcp::socket> held_;
+  std::thread thread_;
+};
+
 http::Endpoint https(const std::string& host, unsigned short port) { return {host, std::to_string(port), "", true}; }
 
 http::ClientOptions with_ca(const std::string& ca_file) {
@@ -218,4 +241,20 @@ TEST_CASE("tls: unusable CA, certificate or key files are reported by create()",
 
   auto fine = http::BeastClient::create(endpoint, with_ca(pki.ca_file));
   CHECK(fine.ok());
+}
+
+TEST_CASE("tls: a server that never answers is given up on after the timeout, in the handshake or the read", "[common][tls]") {
+  SilentServer server;
+  http::ClientOptions o = with_ca("");
+  o.timeout = std::chrono::milliseconds(200);
+  const auto start = std::chrono::steady_clock::now();
+  auto handshake = get(https("127.0.0.1", server.port()), o);
+  REQUIRE_FALSE(handshake.ok());
+  CHECK_THAT(handshake.error().message(), Catch::StartsWith("TLS handshake with 127.0.0.1:" + std::to_string(server.port()) + ": "));
+  CHECK_THAT(handshake.error().message(), Catch::Contains("timeout"));
+  auto read = get({"127.0.0.1", std::to_string(server.port()), ""}, o);
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.error().message(), Catch::StartsWith("http read: "));
+  CHECK_THAT(read.error().message(), Catch::Contains("timeout"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
