@@ -70,7 +70,8 @@ class Consumer {
   // Fetches again, from `next_offset` of each entry (the first offset not returned yet), or, when
   // next_offset < 0, from where fetching of that partition stopped.
   virtual Status resume(const std::vector<CommitOffset>& positions) = 0;
-  // Asks the brokers for high watermarks and the group's committed offsets (blocking, bounded by `timeout`).
+  // Asks the brokers for high watermarks and the group's committed offsets (blocking; `timeout` bounds the
+  // whole call).
   virtual Result<std::vector<PartitionLag>> lag(const std::vector<TopicPartition>& partitions,
                                                 std::chrono::milliseconds timeout) = 0;
   virtual void close() = 0;

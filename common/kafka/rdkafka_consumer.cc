@@ -203,14 +203,21 @@ Result<std::vector<PartitionLag>> RdKafkaConsumer::lag(const std::vector<TopicPa
                                                        std::chrono::milliseconds timeout) {
   std::vector<PartitionLag> out;
   if (partitions.empty()) return out;
-  const int timeout_ms = static_cast<int>(timeout.count());
+  // One bound for all the broker round trips together, not one per partition.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto remaining_ms = [&] {
+    return static_cast<int>(std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+  };
   PartitionList l;
   for (const auto& p : partitions) l.add(p.topic, p.partition);
-  const auto err = consumer_->committed(l.v, timeout_ms);
+  const auto err = consumer_->committed(l.v, remaining_ms());
   if (err != RdKafka::ERR_NO_ERROR) return Error("kafka committed offsets: " + RdKafka::err2str(err));
   for (const auto* p : l.v) {
     int64_t low = 0, high = 0;
-    const auto werr = consumer_->query_watermark_offsets(p->topic(), p->partition(), &low, &high, timeout_ms);
+    const int left = remaining_ms();
+    if (left == 0) return Error("kafka watermark offsets: timed out");
+    const auto werr = consumer_->query_watermark_offsets(p->topic(), p->partition(), &low, &high, left);
     if (werr != RdKafka::ERR_NO_ERROR) return Error("kafka watermark offsets: " + RdKafka::err2str(werr));
     // No committed offset yet: the group starts at the beginning (auto.offset.reset=earliest).
     const int64_t committed = p->offset() >= 0 ? p->offset() : low;

@@ -147,21 +147,27 @@ struct Rig {
   }
 };
 
-// A private Elasticsearch (deploy/stack.sh with its own stack dir and ports) that this test may stop.
-// Stopped when the guard goes, whatever happened.
-struct PrivateElasticsearch {
-  std::string dir = std::string(LOGPIPE_TEST_BUILD_DIR) + "/private-es-stack";
+// A private search engine (deploy/stack.sh, engine only, with its own stack dir and ports) that a test
+// may stop. Stopped when the guard goes, whatever happened. Tests using one run one at a time (the ports
+// are the same).
+struct PrivateEngine {
+  explicit PrivateEngine(std::string engine_name = "elasticsearch") : engine(std::move(engine_name)) {
+    dir = std::string(LOGPIPE_TEST_BUILD_DIR) + "/private-" + engine + "-stack";
+  }
+  std::string engine;  // elasticsearch | opensearch
+  std::string dir;
   std::string port = env_or("LOGPIPE_PRIVATE_ES_PORT", "29200");
   std::string transport = env_or("LOGPIPE_PRIVATE_ES_TRANSPORT_PORT", "29300");
 
   std::string stack(const std::string& cmd) const {
-    return "LOGPIPE_STACK_DIR='" + dir + "' LOGPIPE_ES_PORT=" + port + " LOGPIPE_ES_TRANSPORT_PORT=" + transport +
-           " LOGPIPE_ES_HEAP=512m " + LOGPIPE_STACK_SCRIPT + " " + cmd + " >>'" + dir + ".log' 2>&1";
+    return "env -u LOGPIPE_ES_SECURITY LOGPIPE_SEARCH_ENGINE=" + engine + " LOGPIPE_STACK_DIR='" + dir +
+           "' LOGPIPE_ES_PORT=" + port + " LOGPIPE_ES_TRANSPORT_PORT=" + transport + " LOGPIPE_ES_HEAP=512m " +
+           LOGPIPE_STACK_SCRIPT + " " + cmd + " >>'" + dir + ".log' 2>&1";
   }
   bool up() const { return run_command(stack("up es")).exit_code == 0; }
   bool down() const { return run_command(stack("down es")).exit_code == 0; }
   std::string url() const { return "http://127.0.0.1:" + port; }
-  ~PrivateElasticsearch() { down(); }
+  ~PrivateEngine() { down(); }
 };
 
 std::string numbered_lines(int from, int to, const std::string& tag, size_t pad = 0) {
@@ -175,7 +181,7 @@ std::string numbered_lines(int from, int to, const std::string& tag, size_t pad 
 
 TEST_CASE("Elasticsearch stopped for 60 s: the indexer pauses, stays bounded, resumes by itself, loses nothing",
           "[integration]") {
-  PrivateElasticsearch es;
+  PrivateEngine es;
   REQUIRE(es.up());
   TempDir input_dir;
   const std::string log = input_dir.file("app.log");
@@ -402,4 +408,35 @@ TEST_CASE("retention: daily indices older than retention.days are deleted, recen
   CHECK(metric(port, "logpipe_indexer_indices_deleted_total") == 2);
   CHECK(indexer.stop() == 0);
   for (const auto& name : keep) run_command("curl -s -XDELETE '" + rig.es + "/" + name + "' >/dev/null 2>&1");
+}
+
+TEST_CASE("OpenSearch 2: the indexer installs its template, indexes, and dead-letters what the mapping rejects",
+          "[integration]") {
+  PrivateEngine os("opensearch");
+  REQUIRE(os.up());
+  TempDir input_dir;
+  const std::string log = input_dir.file("app.json");
+  Rig rig("opensearch", os.url(), "  - paths: " + log + "\n    service: it-opensearch\n    format: json\n", "");
+  rig.start_shipper();
+  ChildProcess& indexer = rig.start_indexer();
+  const std::string ancient = "{\"@timestamp\":\"1960-01-01T00:00:00Z\",\"message\":\"ancient " + rig.id + "\"}";
+  std::string lines;
+  for (int i = 0; i < 500; ++i)
+    lines += "{\"@timestamp\":\"2026-01-02T03:04:05.000Z\",\"message\":\"event " + std::to_string(i) + " " + rig.id +
+             "\",\"level\":\"INFO\",\"logger_name\":\"com.example.App\"}\n";
+  append_file(log, lines + ancient + "\n");
+
+  const bool arrived = wait_until([&] { return rig.count() == 500 && es_count(rig.es, rig.dlq) == 1; }, 120s);
+  INFO(rig.logs());
+  REQUIRE(arrived);
+  // The composable template applied: @timestamp is date_nanos, log.level a keyword.
+  const std::string mapping =
+      run_command("curl -s '" + rig.es + "/" + rig.prefix + "2026.01.02/_mapping' 2>/dev/null").out;
+  CHECK(mapping.find("\"@timestamp\":{\"type\":\"date_nanos\"}") != std::string::npos);
+  CHECK(rig.count("{\"term\":{\"log.level\":\"info\"}}") == 500);
+  const std::string dead = run_command("curl -s '" + rig.es + "/" + rig.dlq + "/_search' 2>/dev/null").out;
+  CHECK(dead.find("parsing_exception") != std::string::npos);
+  CHECK(dead.find("ancient " + rig.id) != std::string::npos);
+  CHECK(rig.shipper->stop() == 0);
+  CHECK(indexer.stop() == 0);
 }
