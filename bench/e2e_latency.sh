@@ -148,11 +148,13 @@ echo
 awk '
   {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    for (k in v) if (k ~ /_ms$/ && k != "behind_ms" && v[k] == -1) v[k] = ">" grace "s"
     printf "%-9s %10s %10s %8s %8s %8s %8s %8s %8s %8s %9s\n", $1, v["linger"] "ms", v["max_wait"], v["refresh"], v["markers"], v["missing"], v["p50_ms"], v["p90_ms"], v["p99_ms"], v["max_ms"], v["behind_ms"]
   }
-  BEGIN { printf "%-9s %10s %10s %8s %8s %8s %8s %8s %8s %8s %9s\n", "setting", "linger.ms", "max_wait", "refresh", "markers", "missing", "p50 ms", "p90 ms", "p99 ms", "max ms", "behind ms" }
+  BEGIN { grace = 60; printf "%-9s %10s %10s %8s %8s %8s %8s %8s %8s %8s %9s\n", "setting", "linger.ms", "max_wait", "refresh", "markers", "missing", "p50 ms", "p90 ms", "p99 ms", "max ms", "behind ms" }
 ' "$tmp/results"
 echo
-echo "target (issue 5): p99 < 2000 ms at 50,000 lines/s. behind ms: how late the writer ever was against its schedule"
+echo "target (issue 5): p99 < 2000 ms at 50,000 lines/s. >60s: that percentile fell on a marker not searchable within 60 s of the"
+echo "writer stopping (the pipeline did not keep up with the rate). behind ms: how late the writer ever was against its schedule"
 echo "raw:"
 sed 's/^/  /' "$tmp/results"

@@ -15,7 +15,8 @@
 // --grace-seconds pass; markers never seen are reported as missing.
 //
 // Output, one line of key=value: markers, seen, missing, p50_ms, p90_ms, p99_ms, max_ms, lines, seconds,
-// behind_ms (how far the writer fell behind its schedule at worst).
+// behind_ms (how far the writer fell behind its schedule at worst). Percentiles are over all counted
+// markers; one that falls on a missing marker is -1 (not seen within the grace period).
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -226,14 +227,17 @@ int main(int argc, char** argv) {
       lat.push_back(static_cast<double>(m.seen_us - m.written_us) / 1000.0);
     }
   }
+  // Percentiles over every counted marker, a missing one counting as later than all others (printed as -1).
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) {
-    if (lat.empty()) return -1.0;
-    return lat[std::min(lat.size() - 1, static_cast<size_t>(p * static_cast<double>(lat.size())))];
+    if (counted == 0) return -1.0;
+    const auto k = std::min(counted - 1, static_cast<size_t>(p * static_cast<double>(counted)));
+    return k < lat.size() ? lat[k] : -1.0;
   };
   std::printf("markers=%zu seen=%zu missing=%zu p50_ms=%.0f p90_ms=%.0f p99_ms=%.0f max_ms=%.0f lines=%" PRId64
               " seconds=%.1f behind_ms=%.1f\n",
-              counted, lat.size(), missing, pct(0.50), pct(0.90), pct(0.99), lat.empty() ? -1.0 : lat.back(), sh.lines,
-              seconds, static_cast<double>(sh.behind_us) / 1000.0);
+              counted, lat.size(), missing, pct(0.50), pct(0.90), pct(0.99),
+              missing > 0 || lat.empty() ? -1.0 : lat.back(), sh.lines, seconds,
+              static_cast<double>(sh.behind_us) / 1000.0);
   return 0;
 }

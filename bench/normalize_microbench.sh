@@ -44,6 +44,7 @@ awk -v R="$R" '
     if (!(k in lo) || $8 < lo[k]) lo[k] = $8; if ($8 > hi[k]) hi[k] = $8 }
   END {
     desc["logback"] = "logback JSON -> ECS doc + bulk line"
+    desc["logback-alloc"] = "the same, a new Document per event (pipeline.cc on main)"
     desc["ecs"] = "log4j2 EcsLayout JSON -> ECS doc + bulk line"
     desc["text"] = "log4j text line, re2 rules -> ECS doc + bulk line"
     desc["logback-parse"] = "reference: simdjson DOM parse of the logback lines only"

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace logpipe {
 namespace {
@@ -107,16 +108,23 @@ std::optional<int64_t> days_from_civil(int year, int month, int day) {
 size_t format_rfc3339_micros(int64_t epoch_micros, char* out) {
   constexpr int64_t kDay = 86'400'000'000LL;
   const int64_t days = epoch_day(epoch_micros);
-  const Ymd d = civil_from_days(days);
-  if (d.year < 0 || d.year > 9999) {
-    const std::string s = format_micros_slow(epoch_micros);
-    s.copy(out, s.size());
-    return s.size();
+  // Consecutive events are mostly from the same day: the date part is kept per thread.
+  thread_local int64_t cached_days = INT64_MIN;
+  thread_local char cached_date[10];
+  if (days != cached_days) {
+    const Ymd d = civil_from_days(days);
+    if (d.year < 0 || d.year > 9999) {
+      const std::string s = format_micros_slow(epoch_micros);
+      s.copy(out, s.size());
+      return s.size();
+    }
+    put_date(cached_date, d, '-');
+    cached_days = days;
   }
+  std::memcpy(out, cached_date, 10);
   const int64_t in_day = epoch_micros - days * kDay;  // [0, kDay)
   const auto secs = static_cast<unsigned>(in_day / 1'000'000);
   const auto micros = static_cast<unsigned>(in_day % 1'000'000);
-  put_date(out, d, '-');
   out[10] = 'T';
   put2(out + 11, secs / 3600);
   out[13] = ':';

@@ -85,7 +85,10 @@ size_t plain_prefix_wide(std::string_view s, size_t from);
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out), cur_(out.size()) {}
-  static Writer deferred(std::string& out, size_t expected) { return Writer(out, expected); }
+  static Writer deferred(std::string& out, size_t expected) { return Writer(out, out.size(), expected); }
+  // Deferred mode that replaces `out`'s content instead of appending: its current bytes serve as room, so a
+  // string reused for one document after another is not zero-filled again each time.
+  static Writer replacing(std::string& out, size_t expected) { return Writer(out, 0, expected); }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   ~Writer() { finish(); }
@@ -94,10 +97,10 @@ class Writer {
     if (deferred_ && out_.size() != cur_) out_.resize(cur_);
   }
 
-  Writer& begin_object() { return open('{'); }
-  Writer& end_object() { return close('}'); }
-  Writer& begin_array() { return open('['); }
-  Writer& end_array() { return close(']'); }
+  [[gnu::always_inline]] Writer& begin_object() { return open('{'); }
+  [[gnu::always_inline]] Writer& end_object() { return close('}'); }
+  [[gnu::always_inline]] Writer& begin_array() { return open('['); }
+  [[gnu::always_inline]] Writer& end_array() { return close(']'); }
   [[gnu::always_inline]] Writer& key(std::string_view k) {
     const size_t comma = take_comma();
     char* p = room(comma + k.size() + 3);
@@ -151,18 +154,18 @@ class Writer {
   bool saw_invalid_utf8() const { return invalid_utf8_; }
 
  private:
-  Writer(std::string& out, size_t expected) : out_(out), cur_(out.size()), deferred_(true) {
-    out_.resize(cur_ + expected);
+  Writer(std::string& out, size_t at, size_t expected) : out_(out), cur_(at), deferred_(true) {
+    if (out_.size() < cur_ + expected) out_.resize(cur_ + expected);
   }
 
   // At least n writable chars at the cursor; returns the cursor.
-  char* room(size_t n) {
+  [[gnu::always_inline]] char* room(size_t n) {
     if (out_.size() - cur_ < n) make_room(n);
     return out_.data() + cur_;
   }
   void make_room(size_t n);
   // Moves the cursor to p (which room() handed out); append mode keeps `out` trimmed to it.
-  void commit(char* p) {
+  [[gnu::always_inline]] void commit(char* p) {
     cur_ = static_cast<size_t>(p - out_.data());
     if (!deferred_) out_.resize(cur_);
   }
@@ -203,7 +206,7 @@ class Writer {
   }
 
   // 1 if the next value needs a comma before it (and records that the container now has an element).
-  size_t take_comma() {
+  [[gnu::always_inline]] size_t take_comma() {
     if (after_key_) {
       after_key_ = false;
       return 0;
@@ -221,7 +224,7 @@ class Writer {
   }
   // Containers nest as a stack of "no element written yet" bits: the first 64 levels in a word, deeper
   // ones (only possible for a deeply nested value copied from input) in a vector.
-  Writer& open(char c) {
+  [[gnu::always_inline]] Writer& open(char c) {
     const size_t comma = take_comma();
     char* p = room(2);
     if (comma) *p++ = ',';
@@ -235,7 +238,7 @@ class Writer {
     }
     return *this;
   }
-  Writer& close(char c) {
+  [[gnu::always_inline]] Writer& close(char c) {
     char* p = room(1);
     *p++ = c;
     commit(p);

@@ -1,22 +1,36 @@
 #include "common/kafka/record_format.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace logpipe::kafka {
 namespace {
 
+// A whole decimal int64 ("-" allowed, nothing else): what std::from_chars accepts when it must consume all of s.
 bool parse_int(std::string_view s, int64_t& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  const bool negative = i == 1;
+  if (i == s.size()) return false;
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    if (digit > 9 || v > (limit - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+  return true;
 }
 
-// Back to RecordMetaView{}, keeping the label vector's capacity.
+// Back to the values of RecordMetaView{}, keeping the label vector's capacity.
 void reset(RecordMetaView& m) {
-  auto labels = std::move(m.labels);
-  labels.clear();
-  m = RecordMetaView{};
-  m.labels = std::move(labels);
+  const RecordMetaView defaults;
+  m.version = defaults.version;
+  m.host = m.service = m.path = m.file_id = m.stream = m.runtime_time = m.tags = {};
+  m.source = defaults.source;
+  m.offset = defaults.offset;
+  m.read_micros = defaults.read_micros;
+  m.format = defaults.format;
+  m.labels.clear();
 }
 
 }  // namespace

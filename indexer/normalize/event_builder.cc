@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <array>
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
@@ -16,9 +17,21 @@
 namespace logpipe::indexer {
 namespace {
 
+// 16 lowercase hex digits, most significant first; a byte (two digits) per table lookup.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kHex[] = "0123456789abcdef";
+  for (size_t b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xF];
+  }
+  return t;
+}();
 void put_hex64(char* p, uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i, v >>= 4) p[i] = kHex[v & 0xF];
+  for (int i = 7; i >= 0; --i, v >>= 8) {
+    p[2 * i] = kHexPairs[2 * (v & 0xFF)];
+    p[2 * i + 1] = kHexPairs[2 * (v & 0xFF) + 1];
+  }
 }
 
 // The id material is "f<US>host<US>file id<US>offset" or "k<US>topic<US>partition<US>offset" (US = 0x1f),
@@ -92,7 +105,7 @@ void write_element(json::Writer& w, simdjson::dom::element e) {
 }
 
 // Writes `"name": value` for a keyword/text field when set.
-void opt(json::Writer& w, std::string_view name, std::string_view v) {
+inline void opt(json::Writer& w, std::string_view name, std::string_view v) {
   if (!v.empty()) w.kv(name, v);
 }
 void opt_long(json::Writer& w, std::string_view name, std::string_view v) {
@@ -330,9 +343,9 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     ingested_text_ = format_rfc3339_micros(ingested_micros);
     ingested_micros_ = ingested_micros;
   }
-  d.source.clear();
-  // Deferred: d.source is complete after w.finish() below. Room for the line and the metadata around it.
-  auto w = json::Writer::deferred(d.source, record.value.size() + 512);
+  // Replaces d.source (a reused Document's bytes serve as room); complete after w.finish() below. Room for
+  // the line and the metadata around it.
+  auto w = json::Writer::replacing(d.source, record.value.size() + 512);
   w.begin_object();
   {
     char buf[kMaxFormattedTime];

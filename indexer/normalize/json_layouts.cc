@@ -86,8 +86,10 @@ static_assert(kKeysByLength.start[kMaxKeyLength + 1] == kKeys.size(), "a key in 
 
 Key classify(std::string_view k) {
   if (k.size() <= kMaxKeyLength)
-    for (size_t i = kKeysByLength.start[k.size()]; i < kKeysByLength.start[k.size() + 1]; ++i)
-      if (kKeys[kKeysByLength.order[i]].name == k) return kKeys[kKeysByLength.order[i]].key;
+    for (size_t i = kKeysByLength.start[k.size()]; i < kKeysByLength.start[k.size() + 1]; ++i) {
+      const KeyEntry& e = kKeys[kKeysByLength.order[i]];
+      if (e.name.back() == k.back() && e.name == k) return e.key;  // the last char tells most apart
+    }
   return Key::kExtra;
 }
 

@@ -259,3 +259,16 @@ TEST_CASE("record headers: the view decoder reports errors in decode_headers' wo
     CHECK(v.offset == -1);
   }
 }
+
+TEST_CASE("record headers: integer headers accept exactly what from_chars accepts for a whole int64", "[common]") {
+  for (const std::string v : {"0", "-0", "7", "-7", "9223372036854775807", "-9223372036854775808", "0012"}) {
+    auto m = decode_headers({{"lp.v", "1"}, {"lp.offset", v}});
+    REQUIRE(m.ok());
+    CHECK(m->offset == std::stoll(v));
+  }
+  for (const std::string v : {"-", "+1", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "1 ",
+                              "0x10", "--1"}) {
+    INFO(v);
+    CHECK_FALSE(decode_headers({{"lp.v", "1"}, {"lp.offset", v}}).ok());
+  }
+}
