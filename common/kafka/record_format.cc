@@ -25,7 +25,8 @@ bool parse_int(std::string_view s, int64_t& out) {
 void reset(RecordMetaView& m) {
   const RecordMetaView defaults;
   m.version = defaults.version;
-  m.host = m.service = m.path = m.file_id = m.stream = m.runtime_time = m.tags = {};
+  m.host = m.service = m.path = m.file_id = m.stream = m.runtime_time = m.tags = m.peer_ip = m.tls_subject = {};
+  m.peer_port = defaults.peer_port;
   m.source = defaults.source;
   m.offset = defaults.offset;
   m.read_micros = defaults.read_micros;

@@ -203,6 +203,9 @@ TEST_CASE("record headers: the view decoder gives the same fields as decode_head
   full.stream = "stdout";
   full.runtime_time = "2024-05-14T09:15:03Z";
   full.tags = {"_truncated", "_x"};
+  full.peer_ip = "10.0.0.7";
+  full.peer_port = 51234;
+  full.tls_subject = "CN=app,O=shop";
   Headers dup = encode_headers(sample_meta());
   // The same label twice (the last wins, as in the map), and labels out of order.
   dup.emplace_back("lp.label.env", "staging");
@@ -227,6 +230,9 @@ TEST_CASE("record headers: the view decoder gives the same fields as decode_head
     CHECK(v.format == m->format);
     CHECK(v.stream == m->stream);
     CHECK(v.runtime_time == m->runtime_time);
+    CHECK(v.peer_ip == m->peer_ip);
+    CHECK(v.peer_port == m->peer_port);
+    CHECK(v.tls_subject == m->tls_subject);
     std::vector<std::pair<std::string, std::string>> labels(v.labels.begin(), v.labels.end());
     CHECK(labels == std::vector<std::pair<std::string, std::string>>(m->labels.begin(), m->labels.end()));
     std::vector<std::string> tags;
@@ -243,6 +249,7 @@ TEST_CASE("record headers: the view decoder gives the same fields as decode_head
 TEST_CASE("record headers: the view decoder reports errors in decode_headers' words and resets", "[common]") {
   using logpipe::kafka::RecordMetaView;
   for (const Headers& bad : {Headers{{"lp.v", "x"}}, Headers{{"lp.host", "h"}, {"lp.offset", "1x"}},
+                             Headers{{"lp.peer.ip", "1.2.3.4"}, {"lp.peer.port", "x"}},
                              Headers{{"lp.read_us", ""}}, Headers{{"lp.v", std::to_string(kRecordVersion + 1)}}}) {
     RecordMetaView v;
     v.host = "stale";
@@ -257,6 +264,7 @@ TEST_CASE("record headers: the view decoder reports errors in decode_headers' wo
     CHECK(v.version == kRecordVersion);
     CHECK(v.format == "plain");
     CHECK(v.offset == -1);
+    CHECK(v.peer_port == -1);
   }
 }
 
