@@ -1,7 +1,7 @@
 // Creates and deletes the benchmarks' Kafka topics (kcat cannot), with librdkafka's admin API:
 //
-//   logpipe-bench-topics BROKERS create TOPIC PARTITIONS
-//   logpipe-bench-topics BROKERS delete TOPIC...
+//   logpipe_bench_topics BROKERS create TOPIC PARTITIONS
+//   logpipe_bench_topics BROKERS delete TOPIC...
 //
 // Exit status 0 when every operation succeeded (deleting a topic that does not exist counts as success).
 
@@ -15,7 +15,7 @@
 namespace {
 
 int fail(const std::string& what) {
-  std::fprintf(stderr, "logpipe-bench-topics: %s\n", what.c_str());
+  std::fprintf(stderr, "logpipe_bench_topics: %s\n", what.c_str());
   return 1;
 }
 
@@ -33,7 +33,7 @@ rd_kafka_event_t* wait_result(rd_kafka_queue_t* q, rd_kafka_event_type_t type) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) return fail("usage: logpipe-bench-topics BROKERS create TOPIC PARTITIONS | delete TOPIC...");
+  if (argc < 4) return fail("usage: logpipe_bench_topics BROKERS create TOPIC PARTITIONS | delete TOPIC...");
   const std::string op = argv[2];
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

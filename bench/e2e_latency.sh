@@ -16,7 +16,7 @@
 #   BENCH_ES        Elasticsearch URL (default http://127.0.0.1:9200)
 #   LOGPIPE_BUILD_DIR  where the programs were built (default <repo>/build)
 #
-# How it measures: bench/e2e_probe.cc (logpipe-bench-e2e) appends lines to a fresh file every 5 ms at the rate;
+# How it measures: bench/e2e_probe.cc (logpipe_bench_e2e) appends lines to a fresh file every 5 ms at the rate;
 # every 100 ms one line carries a unique marker token and the time its write(2) returned. A second thread
 # searches the run's indices every 100 ms for markers not yet seen; a marker's latency is the arrival of the
 # first answer containing it minus its write time (so it includes up to one poll interval and the search).
@@ -35,19 +35,19 @@ ES=${BENCH_ES:-http://127.0.0.1:9200}
 build=${LOGPIPE_BUILD_DIR:-$repo/build}
 shipper_bin=$build/shipper/logpipe-shipper
 indexer_bin=$build/indexer/logpipe-indexer
-probe_bin=$build/bench/logpipe-bench-e2e
-topics_bin=$build/bench/logpipe-bench-topics
+probe_bin=$build/bench/logpipe_bench_e2e
+topics_bin=$build/bench/logpipe_bench_topics
 id=e2e$$x$RANDOM
 
 die() { echo "e2e_latency: $*" >&2; exit 1; }
 for b in "$shipper_bin" "$indexer_bin" "$probe_bin" "$topics_bin"; do
-  [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe-bench-e2e logpipe-bench-topics"
+  [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe_bench_e2e logpipe_bench_topics"
 done
 for t in kcat curl jq; do command -v $t >/dev/null || die "$t not found"; done
 kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
 curl -sf "$ES/_cluster/health" >/dev/null || die "no Elasticsearch at $ES (deploy/stack.sh up)"
 
-tmp=$(mktemp -d /tmp/logpipe-bench-e2e.XXXXXX)
+tmp=$(mktemp -d /tmp/logpipe_bench_e2e.XXXXXX)
 pids=()
 made_topics=()
 cleanup() {

@@ -1,7 +1,7 @@
 // End-to-end latency probe for bench/e2e_latency.sh: writes log lines to a file at a steady rate and measures,
 // for marker lines, the time from the write to the moment a search in Elasticsearch finds them.
 //
-//   logpipe-bench-e2e --file F --rate LINES_PER_S --seconds S --es URL --index-pattern P --id ID
+//   logpipe_bench_e2e --file F --rate LINES_PER_S --seconds S --es URL --index-pattern P --id ID
 //                     [--marker-every-ms 100] [--warmup-seconds 5] [--grace-seconds 30] [--poll-ms 100]
 //
 // Writer thread: every 5 ms it appends the lines due by then (log4j-style text, ~200 bytes, the current UTC
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     }
   }
   if (file.empty() || pattern.empty() || id.empty() || marker_every_ms <= 0) {
-    std::fprintf(stderr, "usage: logpipe-bench-e2e --file F --index-pattern P --id ID [--rate R] [--seconds S] ...\n");
+    std::fprintf(stderr, "usage: logpipe_bench_e2e --file F --index-pattern P --id ID [--rate R] [--seconds S] ...\n");
     return 2;
   }
   auto endpoint = logpipe::http::parse_url(es);

@@ -12,8 +12,9 @@
 #   BENCH_EVENTS       events in the topic (default 500000): ~320-byte logback JSON lines (the microbenchmark's)
 #   BENCH_RUNS         rounds; each round runs every contender once (default 1)
 #   BENCH_BATCH        documents per bulk request for all three (default 2000, the indexer's batch.max_docs)
-#   BENCH_CONCURRENCY  bulk requests in flight for the ideal loader and rsyslog workers (default 1); the
-#                      indexer gets it too if its config has an in-flight option, else it runs with what it has
+#   BENCH_CONCURRENCY  bulk requests in flight for all three (default 2, the indexer's elasticsearch.concurrency
+#                      default): curl --parallel-max, the indexer's elasticsearch.concurrency, rsyslog's action
+#                      queue workers. An indexer without that option runs with what it has (the table says so).
 #   BENCH_BROKER       Kafka bootstrap server (default 127.0.0.1:9092)
 #   BENCH_ES           Elasticsearch URL, http://host:port (default http://127.0.0.1:9200)
 #   BENCH_TIMEOUT      seconds one run may take (default 900)
@@ -32,7 +33,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_EVENTS:-500000}
 R=${BENCH_RUNS:-1}
 BATCH=${BENCH_BATCH:-2000}
-C=${BENCH_CONCURRENCY:-1}
+C=${BENCH_CONCURRENCY:-2}
 B=${BENCH_BROKER:-127.0.0.1:9092}
 ES=${BENCH_ES:-http://127.0.0.1:9200}
 TIMEOUT=${BENCH_TIMEOUT:-900}
@@ -40,15 +41,15 @@ build=${LOGPIPE_BUILD_DIR:-$repo/build}
 stack=${LOGPIPE_STACK_DIR:-$repo/build/stack}
 shipper_bin=$build/shipper/logpipe-shipper
 indexer_bin=$build/indexer/logpipe-indexer
-gen_bin=$build/bench/logpipe-normalize-bench
-topics_bin=$build/bench/logpipe-bench-topics
+gen_bin=$build/bench/logpipe_bench_normalize
+topics_bin=$build/bench/logpipe_bench_topics
 cache=/tmp/logpipe-bench
 id=ix$$x$RANDOM
 topic=bench-$id-input
 
 die() { echo "indexer_throughput: $*" >&2; exit 1; }
 for b in "$shipper_bin" "$indexer_bin" "$gen_bin" "$topics_bin"; do
-  [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe-normalize-bench logpipe-bench-topics"
+  [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe_bench_normalize logpipe_bench_topics"
 done
 for t in kcat curl jq bc; do command -v $t >/dev/null || die "$t not found"; done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
@@ -90,8 +91,9 @@ fi
 [[ -n $rsyslog_na ]] || have_rsyslog || rsyslog_na="no rsyslogd with imkafka and omelasticsearch"
 rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/null | head -1 | awk '{print $2}' | tr -d ',' || echo "-")
 
-# Does this indexer have a bulks-in-flight option? (main had none: one bulk at a time.)
-inflight_key=$("$indexer_bin" --print-config-reference | sed -nE 's/^\| `([a-z_.]*(in_flight|concurrency|concurrent)[a-z_.]*)` .*/\1/p' | head -1)
+# Does this indexer have the bulks-in-flight option? (Before it, the indexer sent one bulk at a time.)
+inflight_key=""
+if "$indexer_bin" --print-config-reference | grep -q '^| `elasticsearch.concurrency`'; then inflight_key=elasticsearch.concurrency; fi
 
 # ---------------------------------------------------------------------------------------------------------------
 now() { date +%s.%N; }
@@ -198,25 +200,16 @@ run_ideal() {
 }
 
 run_indexer() {  # run_indexer <round>
-  local d=$tmp/indexer-$1 t0 tp e0 extra=""
+  local d=$tmp/indexer-$1 t0 tp e0 conc=""
   mkdir -p "$d"
   es_delete lp
-  if [[ -n $inflight_key ]]; then
-    if [[ $inflight_key == *.* ]]; then extra="  ${inflight_key#*.}: $C"; else extra="$inflight_key: $C"; fi
-  fi
-  {
-    echo "status_listen: 127.0.0.1:0"
-    echo "kafka: {brokers: \"$B\", topics: [\"$topic\"], group_id: \"bench-$id-lp-$1\"}"
-    echo "elasticsearch: {url: \"$ES\", index_prefix: \"bench-$id-lp-\", deadletter_index: \"bench-$id-dlq\"}"
-    echo "batch:"
-    echo "  max_docs: $BATCH"
-    [[ $inflight_key == batch.* ]] && echo "$extra"
-    [[ -n $inflight_key && $inflight_key != batch.* && $inflight_key != *.* ]] && echo "$extra"
-    true
-  } > "$d/indexer.yaml"
-  if [[ -n $inflight_key && $inflight_key == *.* && $inflight_key != batch.* ]]; then
-    echo "indexer_throughput: $inflight_key is not under batch:, not set" >&2
-  fi
+  [[ -n $inflight_key ]] && conc=", concurrency: $C"
+  cat > "$d/indexer.yaml" <<EOF
+status_listen: 127.0.0.1:0
+kafka: {brokers: "$B", topics: ["$topic"], group_id: "bench-$id-lp-$1"}
+elasticsearch: {url: "$ES", index_prefix: "bench-$id-lp-", deadletter_index: "bench-$id-dlq"$conc}
+batch: {max_docs: $BATCH}
+EOF
   "$indexer_bin" --check-config -c "$d/indexer.yaml" >/dev/null || die "indexer config rejected: $("$indexer_bin" --check-config -c "$d/indexer.yaml" 2>&1)"
   e0=$(es_cpu); t0=$(now)
   /usr/bin/time -f '%e %U %S %M' -o "$d/time" "$indexer_bin" -c "$d/indexer.yaml" 2>"$d/stderr" &
@@ -293,8 +286,8 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------------------------
-inflight_desc="one bulk request at a time (this build has no in-flight option)"
-[[ -n $inflight_key ]] && inflight_desc="$inflight_key: $C"
+inflight_desc="one bulk request at a time (this build has no elasticsearch.concurrency option)"
+[[ -n $inflight_key ]] && inflight_desc="elasticsearch.concurrency $C"
 echo
 echo "Indexer throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load average $load_before (start) / $load_after (end)"
 echo "input: $N logback JSON events ($((bytes / N)) B avg) in one Kafka topic, 3 partitions, loaded by logpipe-shipper (records carry its headers)"

@@ -11,9 +11,9 @@
 // for the JSON cases) and `copy-bulk` (appends the raw logback value as a bulk item: the cost of moving
 // the bytes once).
 //
-//   logpipe-normalize-bench [--case NAME]... [--events N] [--runs R] [--min-seconds S] [--digest]
-//   logpipe-normalize-bench --write-lines FILE [--case logback|ecs|text] [--events N]
-//   logpipe-normalize-bench --render-bulk DIR --lines FILE [--index-prefix P] [--batch B]
+//   logpipe_bench_normalize [--case NAME]... [--events N] [--runs R] [--min-seconds S] [--digest]
+//   logpipe_bench_normalize --write-lines FILE [--case logback|ecs|text] [--events N]
+//   logpipe_bench_normalize --render-bulk DIR --lines FILE [--index-prefix P] [--batch B]
 //
 // The inputs come from a fixed-seed generator, so every run and build sees the same bytes. --digest prints
 // an xxh64 of every rendered bulk body for one pass at a fixed `ingested` time instead of timing: two

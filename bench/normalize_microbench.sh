@@ -11,18 +11,18 @@
 #   BENCH_RUNS     timed runs per case (default 5), after one untimed warm-up pass
 #   BENCH_SECONDS  CPU seconds per run at least (default 1)
 #   BENCH_EVENTS   distinct generated records per case, cycled (default 20000)
-#   LOGPIPE_BUILD_DIR  where logpipe-normalize-bench was built (default <repo>/build)
+#   LOGPIPE_BUILD_DIR  where logpipe_bench_normalize was built (default <repo>/build)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LOGPIPE_BUILD_DIR:-$repo/build}
-bin=$build/bench/logpipe-normalize-bench
+bin=$build/bench/logpipe_bench_normalize
 R=${BENCH_RUNS:-5}
 S=${BENCH_SECONDS:-1}
 E=${BENCH_EVENTS:-20000}
-[[ -x $bin ]] || { echo "normalize_microbench: no $bin; build first: cmake --build $build --target logpipe-normalize-bench" >&2; exit 1; }
+[[ -x $bin ]] || { echo "normalize_microbench: no $bin; build first: cmake --build $build --target logpipe_bench_normalize" >&2; exit 1; }
 
-out=$(mktemp /tmp/logpipe-normalize-bench.XXXXXX)
+out=$(mktemp /tmp/logpipe_bench_normalize.XXXXXX)
 trap 'rm -f "$out"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 "$bin" --runs "$R" --min-seconds "$S" --events "$E" > "$out"
