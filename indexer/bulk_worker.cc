@@ -154,9 +154,10 @@ bool BulkWorker::process(BulkJob& job) {
   auto live = [&](size_t i) { return !job.chunks[chunk_of[i]].dropped.load(std::memory_order_relaxed); };
 
   const int64_t now = clock_.wall_micros();
-  docs_.clear();
-  docs_.reserve(n);
-  for (const auto& rec : job.records) docs_.push_back(builder_.build(rec, now));
+  // The previous job's Documents are built into again: their strings keep their capacity, so building
+  // allocates nothing per event once the sizes have settled.
+  docs_.resize(n);
+  for (size_t i = 0; i < n; ++i) builder_.build(job.records[i], now, docs_[i]);
 
   std::vector<size_t> all(n);
   std::iota(all.begin(), all.end(), size_t{0});

@@ -1,7 +1,13 @@
 #include "common/json/json_writer.h"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace logpipe::json {
 namespace {
@@ -31,18 +37,41 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
 
 }  // namespace
 
+size_t plain_prefix_wide(std::string_view s, size_t i) {
+  const char* p = s.data();
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them together with the controls.
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  const auto special = [&](size_t at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    const __m128i bad =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
+    return static_cast<unsigned>(_mm_movemask_epi8(bad));
+  };
+  for (; n - i >= 16; i += 16)
+    if (const unsigned m = special(i); m != 0) return i + static_cast<size_t>(std::countr_zero(m));
+  if (i < n && n >= 16) {
+    // The last 16 bytes, overlapping ones already known to be plain (their bits are zero).
+    const size_t at = n - 16;
+    if (const unsigned m = special(at); m != 0) return at + static_cast<size_t>(std::countr_zero(m));
+  }
+  return n;
+#else
+  for (; n - i >= 8; i += 8)
+    if (const uint64_t f = detail::special_bytes(detail::load8(p + i)); f != 0)
+      return i + static_cast<size_t>(std::countr_zero(f)) / 8;
+  return plain_prefix(s, i);
+#endif
+}
+
 bool append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   bool valid = true;
   size_t i = 0;
   while (i < s.size()) {
     // Copy runs of plain ASCII in one go.
-    size_t run = i;
-    while (run < s.size()) {
-      const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
-      ++run;
-    }
+    const size_t run = plain_prefix(s, i);
     out.append(s.data() + i, run - i);
     i = run;
     if (i >= s.size()) break;
@@ -77,92 +106,84 @@ bool append_escaped(std::string& out, std::string_view s) {
   return valid;
 }
 
-void Writer::before_value() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!first_.empty()) {
-    if (!first_.back()) out_.push_back(',');
-    first_.back() = false;
-  }
+void Writer::make_room(size_t n) {
+  size_t want = cur_ + n;
+  if (deferred_) want = std::max(want + 256, out_.size() + out_.size() / 2);  // amortized growth
+  out_.resize(want);
 }
 
-Writer& Writer::begin_object() {
-  before_value();
-  out_.push_back('{');
-  first_.push_back(true);
-  return *this;
+char* Writer::escape_rest(char* p, std::string_view s, size_t i, size_t tail) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  cur_ = static_cast<size_t>(p - out_.data());
+  while (i < s.size()) {
+    const size_t run = plain_prefix(s, i);
+    p = room(run - i + 6);  // the run and one escape, at most 6 chars (\u00XX)
+    p = put(p, s.substr(i, run - i));
+    i = run;
+    if (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        const size_t n = utf8_sequence_length(s, i);
+        if (n == 0) {
+          p = put(p, "\xEF\xBF\xBD");
+          invalid_utf8_ = true;
+          ++i;
+        } else {
+          p = put(p, s.substr(i, n));
+          i += n;
+        }
+      } else {
+        *p++ = '\\';
+        switch (c) {
+          case '"': *p++ = '"'; break;
+          case '\\': *p++ = '\\'; break;
+          case '\n': *p++ = 'n'; break;
+          case '\r': *p++ = 'r'; break;
+          case '\t': *p++ = 't'; break;
+          case '\b': *p++ = 'b'; break;
+          case '\f': *p++ = 'f'; break;
+          default:
+            p = put(p, "u00");
+            *p++ = kHex[c >> 4];
+            *p++ = kHex[c & 0xF];
+        }
+        ++i;
+      }
+    }
+    cur_ = static_cast<size_t>(p - out_.data());
+  }
+  return room(tail);
 }
-Writer& Writer::end_object() {
-  out_.push_back('}');
-  first_.pop_back();
-  return *this;
-}
-Writer& Writer::begin_array() {
-  before_value();
-  out_.push_back('[');
-  first_.push_back(true);
-  return *this;
-}
-Writer& Writer::end_array() {
-  out_.push_back(']');
-  first_.pop_back();
-  return *this;
-}
-Writer& Writer::key(std::string_view k) {
-  before_value();
-  out_.push_back('"');
-  if (!append_escaped(out_, k)) invalid_utf8_ = true;
-  out_.append("\":");
-  after_key_ = true;
-  return *this;
-}
-Writer& Writer::string(std::string_view v) {
-  before_value();
-  out_.push_back('"');
-  if (!append_escaped(out_, v)) invalid_utf8_ = true;
-  out_.push_back('"');
-  return *this;
-}
+
 Writer& Writer::number(int64_t v) {
-  before_value();
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, end);
+  const size_t comma = take_comma();
+  char* p = room(comma + 24);
+  if (comma) *p++ = ',';
+  commit(std::to_chars(p, p + 24, v).ptr);
   return *this;
 }
 Writer& Writer::number(uint64_t v) {
-  before_value();
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, end);
+  const size_t comma = take_comma();
+  char* p = room(comma + 24);
+  if (comma) *p++ = ',';
+  commit(std::to_chars(p, p + 24, v).ptr);
   return *this;
 }
 Writer& Writer::number(double v) {
-  before_value();
-  if (!std::isfinite(v)) {
-    out_.append("null");  // JSON has no NaN/Inf
-    return *this;
-  }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, end);
+  if (!std::isfinite(v)) return raw("null");  // JSON has no NaN/Inf
+  const size_t comma = take_comma();
+  char* p = room(comma + 32);
+  if (comma) *p++ = ',';
+  commit(std::to_chars(p, p + 32, v).ptr);
   return *this;
 }
-Writer& Writer::boolean(bool v) {
-  before_value();
-  out_.append(v ? "true" : "false");
-  return *this;
-}
-Writer& Writer::null() {
-  before_value();
-  out_.append("null");
-  return *this;
-}
+Writer& Writer::boolean(bool v) { return raw(v ? "true" : "false"); }
+Writer& Writer::null() { return raw("null"); }
 Writer& Writer::raw(std::string_view json) {
-  before_value();
-  out_.append(json);
+  const size_t comma = take_comma();
+  char* p = room(comma + json.size());
+  if (comma) *p++ = ',';
+  commit(put(p, json));
   return *this;
 }
 

@@ -1,14 +1,37 @@
 #include "common/kafka/record_format.h"
 
 #include <algorithm>
-#include <charconv>
 
 namespace logpipe::kafka {
 namespace {
 
+// A whole decimal int64 ("-" allowed, nothing else): what std::from_chars accepts when it must consume all of s.
 bool parse_int(std::string_view s, int64_t& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  const bool negative = i == 1;
+  if (i == s.size()) return false;
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    if (digit > 9 || v > (limit - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+  return true;
+}
+
+// Back to the values of RecordMetaView{}, keeping the label vector's capacity.
+void reset(RecordMetaView& m) {
+  const RecordMetaView defaults;
+  m.version = defaults.version;
+  m.host = m.service = m.path = m.file_id = m.stream = m.runtime_time = m.tags = m.peer_ip = m.tls_subject = {};
+  m.peer_port = defaults.peer_port;
+  m.source = defaults.source;
+  m.offset = defaults.offset;
+  m.read_micros = defaults.read_micros;
+  m.format = defaults.format;
+  m.labels.clear();
 }
 
 }  // namespace
@@ -39,56 +62,117 @@ Headers encode_headers(const RecordMeta& m) {
   return h;
 }
 
-Result<RecordMeta> decode_headers(const Headers& headers) {
-  RecordMeta m;
+Status decode_headers(const Headers& headers, RecordMetaView& m) {
+  auto fail = [&m](std::string message) -> Status {
+    reset(m);
+    return Error(std::move(message));
+  };
+  reset(m);
   m.version = 0;
-  m.source.clear();
-  m.format = "plain";
+  m.source = {};
   for (const auto& [k, v] : headers) {
-    if (k == header::kVersion) {
-      int64_t ver = 0;
-      if (!parse_int(v, ver) || ver < 1) return Error("bad " + std::string(header::kVersion) + " header '" + v + "'");
-      if (ver > kRecordVersion)
-        return Error("record version " + v + " is newer than this build understands (" +
-                     std::to_string(kRecordVersion) + ")");
-      m.version = static_cast<int>(ver);
-    } else if (k == header::kHost) {
-      m.host = v;
-    } else if (k == header::kService) {
-      m.service = v;
-    } else if (k == header::kSource) {
-      m.source = v;
-    } else if (k == header::kPath) {
-      m.path = v;
-    } else if (k == header::kFileId) {
-      m.file_id = v;
-    } else if (k == header::kOffset) {
-      if (!parse_int(v, m.offset)) return Error("bad " + std::string(header::kOffset) + " header '" + v + "'");
-    } else if (k == header::kReadMicros) {
-      if (!parse_int(v, m.read_micros)) return Error("bad " + std::string(header::kReadMicros) + " header '" + v + "'");
-    } else if (k == header::kFormat) {
-      m.format = v;
-    } else if (k == header::kStream) {
-      m.stream = v;
-    } else if (k == header::kRuntimeTime) {
-      m.runtime_time = v;
-    } else if (k == header::kTags) {
-      for (size_t start = 0; start <= v.size();) {
-        const size_t comma = std::min(v.find(',', start), v.size());
-        if (comma > start) m.tags.push_back(v.substr(start, comma - start));
-        start = comma + 1;
-      }
-    } else if (k == header::kPeerIp) {
-      m.peer_ip = v;
-    } else if (k == header::kPeerPort) {
-      if (!parse_int(v, m.peer_port)) return Error("bad " + std::string(header::kPeerPort) + " header '" + v + "'");
-    } else if (k == header::kTlsSubject) {
-      m.tls_subject = v;
-    } else if (k.starts_with(header::kLabelPrefix)) {
-      m.labels[k.substr(header::kLabelPrefix.size())] = v;
+    const std::string_view key(k);
+    // Every name starts with "lp." and its fourth char tells the candidates apart: one compare per header.
+    if (key.size() < 4 || !key.starts_with("lp.")) continue;
+    switch (key[3]) {
+      case 'v':
+        if (key == header::kVersion) {
+          int64_t ver = 0;
+          if (!parse_int(v, ver) || ver < 1) return fail("bad " + std::string(header::kVersion) + " header '" + v + "'");
+          if (ver > kRecordVersion)
+            return fail("record version " + v + " is newer than this build understands (" +
+                        std::to_string(kRecordVersion) + ")");
+          m.version = static_cast<int>(ver);
+        }
+        break;
+      case 'h':
+        if (key == header::kHost) m.host = v;
+        break;
+      case 's':
+        if (key == header::kService) {
+          m.service = v;
+        } else if (key == header::kSource) {
+          m.source = v;
+        } else if (key == header::kStream) {
+          m.stream = v;
+        }
+        break;
+      case 'p':
+        if (key == header::kPath) {
+          m.path = v;
+        } else if (key == header::kPeerIp) {
+          m.peer_ip = v;
+        } else if (key == header::kPeerPort && !parse_int(v, m.peer_port)) {
+          return fail("bad " + std::string(header::kPeerPort) + " header '" + v + "'");
+        }
+        break;
+      case 'f':
+        if (key == header::kFileId) {
+          m.file_id = v;
+        } else if (key == header::kFormat) {
+          m.format = v;
+        }
+        break;
+      case 'o':
+        if (key == header::kOffset && !parse_int(v, m.offset))
+          return fail("bad " + std::string(header::kOffset) + " header '" + v + "'");
+        break;
+      case 'r':
+        if (key == header::kReadMicros) {
+          if (!parse_int(v, m.read_micros))
+            return fail("bad " + std::string(header::kReadMicros) + " header '" + v + "'");
+        } else if (key == header::kRuntimeTime) {
+          m.runtime_time = v;
+        }
+        break;
+      case 't':
+        if (key == header::kTags) {
+          m.tags = v;
+        } else if (key == header::kTlsSubject) {
+          m.tls_subject = v;
+        }
+        break;
+      case 'l':
+        if (key.starts_with(header::kLabelPrefix)) m.labels.emplace_back(key.substr(header::kLabelPrefix.size()), v);
+        break;
+      default:
+        break;
     }
     // Unknown headers are ignored: newer shippers may add optional metadata within one version.
   }
+  if (m.labels.size() > 1) {
+    // As a map would hold them: sorted by name, the last header of a name wins.
+    std::stable_sort(m.labels.begin(), m.labels.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto out = m.labels.begin();
+    for (auto it = m.labels.begin(); it != m.labels.end(); ++it) {
+      if (std::next(it) != m.labels.end() && std::next(it)->first == it->first) continue;
+      *out++ = *it;
+    }
+    m.labels.erase(out, m.labels.end());
+  }
+  return Status{};
+}
+
+Result<RecordMeta> decode_headers(const Headers& headers) {
+  RecordMetaView v;
+  if (auto s = decode_headers(headers, v); !s) return Error(s.message());
+  RecordMeta m;
+  m.version = v.version;
+  m.host = v.host;
+  m.service = v.service;
+  m.source = v.source;
+  m.path = v.path;
+  m.file_id = v.file_id;
+  m.offset = v.offset;
+  m.read_micros = v.read_micros;
+  m.format = v.format;
+  for (const auto& [k, val] : v.labels) m.labels.emplace(k, val);
+  m.stream = v.stream;
+  m.runtime_time = v.runtime_time;
+  for_each_tag(v.tags, [&m](std::string_view t) { m.tags.emplace_back(t); });
+  m.peer_ip = v.peer_ip;
+  m.peer_port = v.peer_port;
+  m.tls_subject = v.tls_subject;
   return m;
 }
 

@@ -11,6 +11,7 @@
 // Metadata lives in headers so the value stays the untouched line: any Kafka tool can read it, and the
 // indexer can parse it without first unwrapping an envelope.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -65,10 +66,44 @@ struct RecordMeta {
   std::string tls_subject;  // TCP inputs over TLS: the client certificate's subject (RFC 2253), if any
 };
 
+// The same fields as views into a record's headers (valid as long as the headers are): what the indexer
+// decodes per record, without allocating. `labels` are sorted by name with one entry per name (the last
+// header wins), like RecordMeta::labels; `tags` keeps the lp.tags value as written (see for_each_tag).
+struct RecordMetaView {
+  int version = kRecordVersion;
+  std::string_view host;
+  std::string_view service;
+  std::string_view source = "file";
+  std::string_view path;
+  std::string_view file_id;
+  int64_t offset = -1;
+  int64_t read_micros = 0;
+  std::string_view format = "plain";
+  std::vector<std::pair<std::string_view, std::string_view>> labels;
+  std::string_view stream;
+  std::string_view runtime_time;
+  std::string_view tags;  // comma-separated
+  std::string_view peer_ip;
+  int64_t peer_port = -1;
+  std::string_view tls_subject;
+};
+
 Headers encode_headers(const RecordMeta& meta);
 // Records without lp.v (written by some other producer) decode with version 0 and empty fields;
 // a record with an lp.v newer than this build understands is an error.
 Result<RecordMeta> decode_headers(const Headers& headers);
+// The same into `out` (its label vector's capacity is reused). On error `out` is left with the
+// defaults of RecordMetaView{} and the Status says why, in the same words as decode_headers.
+Status decode_headers(const Headers& headers, RecordMetaView& out);
+// Calls f(tag) for each non-empty comma-separated tag in `tags`, in order.
+template <typename F>
+void for_each_tag(std::string_view tags, F&& f) {
+  for (size_t start = 0; start <= tags.size();) {
+    const size_t comma = std::min(tags.find(',', start), tags.size());
+    if (comma > start) f(tags.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
 // The partitioning key: one key per source so Kafka keeps each file's lines (each TCP connection's
 // events) in order.
 std::string record_key(const RecordMeta& meta);

@@ -14,8 +14,10 @@ ItemOutcome classify_item_status(int status) {
 }
 
 void append_create(std::string& body, const Document& doc) {
-  json::Writer w(body);
-  w.begin_object().key("create").begin_object().kv("_index", doc.index).kv("_id", doc.id).end_object().end_object();
+  {
+    auto w = json::Writer::deferred(body, doc.index.size() + doc.id.size() + 40);
+    w.begin_object().key("create").begin_object().kv("_index", doc.index).kv("_id", doc.id).end_object().end_object();
+  }
   body.push_back('\n');
   body.append(doc.source);
   body.push_back('\n');

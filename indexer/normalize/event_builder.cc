@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <array>
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
@@ -16,11 +17,50 @@
 namespace logpipe::indexer {
 namespace {
 
-std::string hash_id(const std::string& material) {
-  const XXH128_hash_t h = XXH3_128bits(material.data(), material.size());
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64, h.high64, h.low64);
-  return buf;
+// 16 lowercase hex digits, most significant first; a byte (two digits) per table lookup.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kHex[] = "0123456789abcdef";
+  for (size_t b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xF];
+  }
+  return t;
+}();
+void put_hex64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) {
+    p[2 * i] = kHexPairs[2 * (v & 0xFF)];
+    p[2 * i + 1] = kHexPairs[2 * (v & 0xFF) + 1];
+  }
+}
+
+// The id material is "f<US>host<US>file id<US>offset" or "k<US>topic<US>partition<US>offset" (US = 0x1f),
+// hashed with XXH3-128 and written as 32 hex digits, high half first. Built on the stack when it fits.
+void hash_id(std::string_view tag, std::string_view a, std::string_view b, int64_t n, std::string& out) {
+  char small[256];
+  std::string big;
+  char* p = small;
+  const size_t need = tag.size() + a.size() + b.size() + 3 + 20;
+  if (need > sizeof small) {
+    big.resize(need);
+    p = big.data();
+  }
+  size_t len = 0;
+  auto put = [&](std::string_view s) {
+    s.copy(p + len, s.size());
+    len += s.size();
+  };
+  put(tag);
+  p[len++] = '\x1f';
+  put(a);
+  p[len++] = '\x1f';
+  put(b);
+  p[len++] = '\x1f';
+  len = static_cast<size_t>(std::to_chars(p + len, p + need, n).ptr - p);
+  const XXH128_hash_t h = XXH3_128bits(p, len);
+  out.resize(32);
+  put_hex64(out.data(), h.high64);
+  put_hex64(out.data() + 16, h.low64);
 }
 
 std::optional<int64_t> to_int(std::string_view s) {
@@ -65,7 +105,7 @@ void write_element(json::Writer& w, simdjson::dom::element e) {
 }
 
 // Writes `"name": value` for a keyword/text field when set.
-void opt(json::Writer& w, std::string_view name, std::string_view v) {
+inline void opt(json::Writer& w, std::string_view name, std::string_view v) {
   if (!v.empty()) w.kv(name, v);
 }
 void opt_long(json::Writer& w, std::string_view name, std::string_view v) {
@@ -110,14 +150,24 @@ bool line_sets(const Event& ev, std::string_view path) { return line_value(ev, p
 
 }  // namespace
 
-std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record) {
-  std::string material;
+void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out) {
   if (!meta.file_id.empty() && meta.offset >= 0) {
-    material = "f\x1f" + meta.host + "\x1f" + meta.file_id + "\x1f" + std::to_string(meta.offset);
+    hash_id("f", meta.host, meta.file_id, meta.offset, out);
   } else {
-    material = "k\x1f" + record.topic + "\x1f" + std::to_string(record.partition) + "\x1f" + std::to_string(record.offset);
+    char partition[16];
+    const auto end = std::to_chars(partition, partition + sizeof partition, record.partition).ptr;
+    hash_id("k", record.topic, std::string_view(partition, static_cast<size_t>(end - partition)), record.offset, out);
   }
-  return hash_id(material);
+}
+
+std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record) {
+  kafka::RecordMetaView v;
+  v.host = meta.host;
+  v.file_id = meta.file_id;
+  v.offset = meta.offset;
+  std::string out;
+  document_id(v, record, out);
+  return out;
 }
 
 EventBuilder::EventBuilder(BuildOptions options) : options_(std::move(options)) {
@@ -208,18 +258,20 @@ void EventBuilder::extract_error_fields() {
 }
 
 Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros) {
+  Document d;
+  build(record, ingested_micros, d);
+  return d;
+}
+
+void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros, Document& d) {
   ev_.reset();
   wrapper_time_ = {};
   fingerprint_[0] = '\0';
-  auto meta_r = kafka::decode_headers(record.headers);
-  kafka::RecordMeta meta;
-  if (meta_r) {
-    meta = std::move(*meta_r);
-  } else {
-    ev_.tag("_bad_record_headers");
-  }
+  kafka::RecordMetaView& meta = meta_;
+  if (!kafka::decode_headers(record.headers, meta)) ev_.tag("_bad_record_headers");  // meta: the defaults
   if (meta.version == 0) ev_.tag("_no_logpipe_headers");
-  for (const auto& t : meta.tags) ev_.tag(t);  // problems the shipper met (_truncated, _container_unparsed)
+  // problems the shipper met (_truncated, _container_unparsed)
+  kafka::for_each_tag(meta.tags, [this](std::string_view t) { ev_.tag(t); });
   // A container input the shipper unwrapped: the runtime's time is the fallback before the read time.
   if (!meta.runtime_time.empty()) wrapper_time_ = meta.runtime_time;
   foreign_ = meta.version == 0;  // its own tag says it all; no _no_rule_matched on top
@@ -279,13 +331,26 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
     level = *canonical_level(*pri % 8);
   }
 
-  Document d;
-  d.id = document_id(meta, record);
-  d.index = options_.index_prefix + format_day(when, '.');
-  d.source.reserve(record.value.size() + 384);
-  json::Writer w(d.source);
+  document_id(meta, record, d.id);
+  if (const int64_t day = epoch_day(when); day != index_day_) {
+    char buf[kMaxFormattedTime];
+    index_name_ = options_.index_prefix;
+    index_name_.append(buf, format_day(when, '.', buf));
+    index_day_ = day;
+  }
+  d.index = index_name_;
+  if (ingested_micros != ingested_micros_) {
+    ingested_text_ = format_rfc3339_micros(ingested_micros);
+    ingested_micros_ = ingested_micros;
+  }
+  // Replaces d.source (a reused Document's bytes serve as room); complete after w.finish() below. Room for
+  // the line and the metadata around it.
+  auto w = json::Writer::replacing(d.source, record.value.size() + 512);
   w.begin_object();
-  w.kv("@timestamp", format_rfc3339_micros(when));
+  {
+    char buf[kMaxFormattedTime];
+    w.kv("@timestamp", std::string_view(buf, format_rfc3339_micros(when, buf)));
+  }
   w.kv("message", ev_[Field::kMessage]);
   const std::string_view host = !ev_.sender_host.empty() ? ev_.sender_host : std::string_view(meta.host);
   if (!host.empty()) w.key("host").begin_object().kv("name", host).end_object();
@@ -380,7 +445,7 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
     w.end_object();
   }
   if (ev_.extras_truncated) ev_.tag("_fields_truncated");
-  w.key("event").begin_object().kv("ingested", format_rfc3339_micros(ingested_micros)).end_object();
+  w.key("event").begin_object().kv("ingested", ingested_text_).end_object();
   w.key("kafka").begin_object().kv("topic", record.topic).kv("partition", int64_t{record.partition}).kv("offset", record.offset).end_object();
   if (w.saw_invalid_utf8()) ev_.tag("_invalid_utf8");
   if (ev_.tag_count > 0) {
@@ -389,7 +454,7 @@ Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_mic
     w.end_array();
   }
   w.end_object();
-  return d;
+  w.finish();
 }
 
 }  // namespace logpipe::indexer

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/kafka/consumer.h"
@@ -39,14 +40,18 @@ struct BuildOptions {
 
 // Deterministic _id: from (host, file identity, byte offset) when the shipper gave them, else from
 // (topic, partition, offset). A replay by the shipper or the indexer yields the same _id, and with the
-// `create` op the replay is absorbed as a 409.
+// `create` op the replay is absorbed as a 409. 32 lowercase hex characters (XXH3-128).
 std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record);
+void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out);
 
 class EventBuilder {
  public:
   explicit EventBuilder(BuildOptions options);
   // `ingested_micros` is the time the indexer handled the record (event.ingested).
   Document build(const kafka::InRecord& record, int64_t ingested_micros);
+  // The same into `out`, reusing the capacity of its strings: a caller that keeps its Documents (and
+  // gives the builder the same `ingested_micros` for a whole batch) allocates nothing per event.
+  void build(const kafka::InRecord& record, int64_t ingested_micros, Document& out);
 
  private:
   // Each returns true if the line had structure (a JSON object, a matching rule).
@@ -60,6 +65,12 @@ class EventBuilder {
   simdjson::dom::parser inner_parser_;  // for a JSON line inside a Docker/CRI wrapper
   MatchScratch scratch_;
   Event ev_;
+  kafka::RecordMetaView meta_;
+  // Formatting caches: event.ingested is one value per batch, and the daily index changes once a day.
+  std::optional<int64_t> ingested_micros_;
+  std::string ingested_text_;
+  std::optional<int64_t> index_day_;
+  std::string index_name_;
   bool foreign_ = false;  // a record without lp.* headers
   std::string_view wrapper_time_;  // a Docker/CRI wrapper's timestamp: fallback for @timestamp
   std::array<char, 17> fingerprint_{};

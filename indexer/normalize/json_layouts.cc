@@ -64,9 +64,32 @@ constexpr std::array<KeyEntry, 59> kKeys{{
 
 constexpr int kMaxDepth = 8;  // deeper objects are kept whole as one leaf
 
+// kKeys by name length, so a member's key is compared with the few names of its length only.
+constexpr size_t kMaxKeyLength = 32;
+struct KeysByLength {
+  std::array<uint8_t, kMaxKeyLength + 2> start{};  // kKeys indices [start[n], start[n + 1]) have length n
+  std::array<uint8_t, kKeys.size()> order{};
+};
+constexpr KeysByLength index_keys() {
+  KeysByLength x;
+  size_t next = 0;
+  for (size_t n = 0; n <= kMaxKeyLength; ++n) {
+    x.start[n] = static_cast<uint8_t>(next);
+    for (size_t i = 0; i < kKeys.size(); ++i)
+      if (kKeys[i].name.size() == n) x.order[next++] = static_cast<uint8_t>(i);
+  }
+  x.start[kMaxKeyLength + 1] = static_cast<uint8_t>(next);
+  return x;
+}
+constexpr KeysByLength kKeysByLength = index_keys();
+static_assert(kKeysByLength.start[kMaxKeyLength + 1] == kKeys.size(), "a key in kKeys is longer than kMaxKeyLength");
+
 Key classify(std::string_view k) {
-  for (const auto& e : kKeys)
-    if (e.name == k) return e.key;
+  if (k.size() <= kMaxKeyLength)
+    for (size_t i = kKeysByLength.start[k.size()]; i < kKeysByLength.start[k.size() + 1]; ++i) {
+      const KeyEntry& e = kKeys[kKeysByLength.order[i]];
+      if (e.name.back() == k.back() && e.name == k) return e.key;  // the last char tells most apart
+    }
   return Key::kExtra;
 }
 

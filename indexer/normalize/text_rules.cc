@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/log.h"
@@ -20,6 +22,91 @@ constexpr std::array<std::string_view, kFieldCount> kEcsNames = {
     "user_agent.original", "trace.id",       "span.id",            "error.type",
     "error.message",     "error.stack_trace",
 };
+
+// True if `a` has a `|` outside any group, or a construct this scanner does not follow (\Q..\E quoting,
+// POSIX classes [:alpha:]): then the caller does not split the pattern.
+bool top_level_alternation_or_unsure(std::string_view a) {
+  int depth = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char c = a[i];
+    if (c == '\\') {
+      if (i + 1 < a.size() && a[i + 1] == 'Q') return true;
+      ++i;
+    } else if (c == '[') {
+      size_t j = i + 1;
+      if (j < a.size() && a[j] == '^') ++j;
+      if (j < a.size() && a[j] == ']') ++j;  // a leading ']' is a literal
+      for (; j < a.size() && a[j] != ']'; ++j) {
+        if (a[j] == '\\') {
+          ++j;
+        } else if (a[j] == '[' && j + 1 < a.size() && a[j + 1] == ':') {
+          return true;
+        }
+      }
+      i = j;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A pattern "A(?P<name>.*)" (the named group last, holding just ".*"), with no `|` at the top level of A,
+// gives the same captures as A matched from the start of the line with an open end, plus the rest of the line
+// as the last group: with leftmost-first semantics the first way A matches, in priority order, is also the
+// first way the whole pattern matches, because ".*" then takes the rest of a first line (which has no '\n').
+// Returns A, or nothing.
+std::optional<std::string> prefix_before_trailing_rest(const std::string& pattern) {
+  static constexpr std::string_view kEnd = ">.*)";
+  if (pattern.size() < kEnd.size() || pattern.compare(pattern.size() - kEnd.size(), kEnd.size(), kEnd) != 0)
+    return std::nullopt;
+  const size_t open = pattern.rfind("(?P<");
+  if (open == std::string::npos) return std::nullopt;
+  const std::string_view name(pattern.data() + open + 4, pattern.size() - kEnd.size() - open - 4);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      }))
+    return std::nullopt;
+  const std::string a = pattern.substr(0, open);
+  if (a.empty() || top_level_alternation_or_unsure(a)) return std::nullopt;
+  return a;
+}
+
+// The rule's groups for a line the rule matches whole (`prefix` true: through prefix_regex), or false.
+bool match_groups(const TextRule& rule, bool prefix, const re2::StringPiece& text, std::vector<re2::StringPiece>& groups) {
+  const size_t n = rule.group_field.size();
+  if (groups.size() < n) groups.resize(n);
+  if (!prefix) return rule.regex->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups.data(), static_cast<int>(n));
+  if (!rule.prefix_regex->Match(text, 0, text.size(), RE2::ANCHOR_START, groups.data(), static_cast<int>(n - 1)))
+    return false;
+  const size_t end = static_cast<size_t>(groups[0].data() + groups[0].size() - text.data());
+  groups[n - 1] = re2::StringPiece(text.data() + end, text.size() - end);
+  groups[0] = text;
+  return true;
+}
+
+// Splits the rule's pattern as prefix_before_trailing_rest says, and keeps the split only if it compiles to
+// the expected groups and gives the same captures as the whole pattern on the rule's example.
+void add_prefix_regex(TextRule& rule, const RE2::Options& opts) {
+  const auto a = prefix_before_trailing_rest(rule.regex->pattern());
+  if (!a) return;
+  auto prefix = std::make_unique<RE2>("(?:" + *a + ")", opts);
+  if (!prefix->ok() || prefix->NumberOfCapturingGroups() != rule.regex->NumberOfCapturingGroups() - 1) return;
+  rule.prefix_regex = std::move(prefix);
+  if (rule.example.empty()) return;
+  std::vector<re2::StringPiece> whole, split;
+  const re2::StringPiece example(rule.example);
+  const bool w = match_groups(rule, false, example, whole);
+  const bool s = match_groups(rule, true, example, split);
+  bool same = w == s;
+  for (size_t g = 1; same && w && g < rule.group_field.size(); ++g)
+    same = whole[g].data() == split[g].data() && whole[g].size() == split[g].size();
+  if (!same) rule.prefix_regex.reset();
+}
 
 }  // namespace
 
@@ -104,6 +191,7 @@ Result<std::shared_ptr<const TextRules>> TextRules::parse(std::string_view yaml,
         for (const auto& kv : fields)
           if (!named.count(kv.first.as<std::string>()))
             err(at, "fields: `" + kv.first.as<std::string>() + "` is not a named group of the pattern");
+      add_prefix_regex(rule, opts);
       out->rules_.push_back(std::move(rule));
     }
   } catch (const YAML::Exception& e) {
@@ -147,9 +235,7 @@ const TextRule* TextRules::match(std::string_view line, Event& ev, MatchScratch&
   const re2::StringPiece text(line.data(), line.size());
   auto try_rule = [&](const TextRule& rule) -> bool {
     const size_t n = rule.group_field.size();
-    if (scratch.groups.size() < n) scratch.groups.resize(n);
-    if (!rule.regex->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, scratch.groups.data(), static_cast<int>(n)))
-      return false;
+    if (!match_groups(rule, rule.prefix_regex != nullptr, text, scratch.groups)) return false;
     for (size_t g = 1; g < n; ++g) {
       const auto& sp = scratch.groups[g];
       // "-" is how access logs and syslog write "no value".

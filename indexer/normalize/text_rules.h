@@ -25,6 +25,10 @@ struct TextRule {
   std::string name;
   std::string example;  // documentation; unit tests check each rule matches its own example
   std::unique_ptr<RE2> regex;
+  // For a pattern "A(?P<name>.*)": A alone, matched from the start of the line; the last group is then the
+  // rest of the line. Same captures, but RE2's submatch engine runs over the prefix only (see text_rules.cc).
+  // Null when the pattern has another shape.
+  std::unique_ptr<RE2> prefix_regex;
   TimestampFormat timestamp_format = TimestampFormat::kIso8601;
   std::vector<std::optional<Field>> group_field;  // by capture group number; [0] unused
 };

@@ -11,12 +11,9 @@ namespace {
 
 
 std::optional<int64_t> civil_to_micros(int y, int mo, int d, int h, int mi, int sec) {
-  using namespace std::chrono;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  const int64_t day_seconds = sys_days{ymd}.time_since_epoch().count() * 86400LL;
-  return (day_seconds + h * 3600LL + mi * 60LL + sec) * 1'000'000LL;
+  const auto days = days_from_civil(y, mo, d);
+  if (!days || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return (*days * 86400LL + h * 3600LL + mi * 60LL + sec) * 1'000'000LL;
 }
 
 // Optional fraction at `pos` ('.' or ','), 1-9 digits, truncated to microseconds.

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using logpipe::json::append_escaped;
 using logpipe::json::Writer;
@@ -288,5 +289,126 @@ TEST_CASE("Writer reports invalid UTF-8 in values and in keys", "[common]") {
     w.begin_array().string("\xED\xA0\x80").string("valid").end_array();
     CHECK(w.saw_invalid_utf8());
     CHECK(is_valid_json(out));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// plain_prefix (the word-at-a-time scan) and the deferred mode, against simple references.
+namespace {
+
+size_t ref_plain_prefix(std::string_view s, size_t from) {
+  for (size_t i = from; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return i;
+  }
+  return s.size();
+}
+
+// Writes the same tokens through `w`: strings of every kind, numbers, nesting.
+void write_sample(Writer& w, const std::vector<std::string>& strings) {
+  w.begin_object();
+  for (size_t i = 0; i < strings.size(); ++i) {
+    const std::string& s = strings[i];
+    switch (i % 5) {
+      case 0: w.kv(s, s); break;
+      case 1: w.key(s).string(s); break;
+      case 2: w.key("arr").begin_array().string(s).number(int64_t(i)).number(0.5).boolean(i % 2 == 0).null().end_array(); break;
+      case 3: w.key(s).begin_object().kv("n", int64_t(-7)).key("raw").raw("[1]").end_object(); break;
+      default: w.kv("k", s).kv(s, "v"); break;
+    }
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+TEST_CASE("plain_prefix finds the first byte needing escape at every position and length", "[common]") {
+  // Every length 0..40, every special byte kind at every position, scans starting anywhere.
+  const std::string specials = std::string("\"\\\x01\x1f\x7f\x80\xff", 7) + std::string(1, '\0') + " ~";
+  size_t checks = 0;
+  for (size_t len = 0; len <= 40; ++len) {
+    for (size_t pos = 0; pos <= len; ++pos) {
+      for (char c : specials) {
+        std::string s(len, 'a');
+        if (pos < len) s[pos] = c;
+        for (size_t from = 0; from <= len; from += (len > 20 ? 3 : 1)) {
+          INFO("len " << len << " special " << int(static_cast<unsigned char>(c)) << " at " << pos << " from " << from);
+          REQUIRE(logpipe::json::plain_prefix(s, from) == ref_plain_prefix(s, from));
+          ++checks;
+        }
+      }
+    }
+  }
+  CHECK(checks > 10000);
+  // Two specials: the first one wins, also when a borrow could flag a later byte.
+  CHECK(logpipe::json::plain_prefix(std::string("abc\x01\x21xyzabcdefgh", 15)) == 3);
+  CHECK(logpipe::json::plain_prefix(std::string("abcdefghijklmnopq\x10\x10zzz", 22)) == 17);
+}
+
+TEST_CASE("Writer deferred mode writes exactly what append mode writes", "[common]") {
+  // Strings: plain, with escapes, invalid UTF-8, valid multi-byte, long (past the initial room), empty.
+  std::vector<std::string> strings = {"", "a", "plain ascii text", "quote\" back\\slash\nnew\tline\x01",
+                                      "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "bad\xFF\xC0\xAF utf8",
+                                      std::string(5000, 'x'), std::string(3000, '"'), std::string(2000, '\x02')};
+  uint64_t seed = 7;
+  for (int i = 0; i < 300; ++i) {
+    std::string s;
+    const size_t len = (seed >> 33) % 70;
+    for (size_t k = 0; k < len; ++k) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      const int r = static_cast<int>((seed >> 40) % 100);
+      s.push_back(r < 80 ? static_cast<char>('a' + r % 26) : r < 85 ? '"' : r < 88 ? '\\' : r < 92 ? '\n' : static_cast<char>(0x80 + r));
+    }
+    strings.push_back(s);
+  }
+  std::string appended = "prefix,", deferred = "prefix,";
+  bool invalid_a = false, invalid_d = false;
+  {
+    Writer a(appended);
+    write_sample(a, strings);
+    invalid_a = a.saw_invalid_utf8();
+  }
+  for (size_t expected : {size_t{0}, size_t{1}, size_t{64}, size_t{100000}}) {
+    std::string out = "prefix,";
+    {
+      auto d = Writer::deferred(out, expected);
+      write_sample(d, strings);
+      invalid_d = d.saw_invalid_utf8();
+      d.finish();
+      CHECK(out == appended);
+    }
+    CHECK(out == appended);  // the destructor's finish() changes nothing more
+    CHECK(invalid_d == invalid_a);
+  }
+  CHECK(invalid_a);
+  CHECK(is_valid_json(appended.substr(7)));
+}
+
+TEST_CASE("Writer nests deeper than 64 levels in both modes", "[common]") {
+  for (bool deferred : {false, true}) {
+    std::string out;
+    {
+      auto run = [&](Writer& w) {
+        for (int i = 0; i < 100; ++i) w.begin_array().number(int64_t{i});
+        for (int i = 0; i < 100; ++i) w.end_array().string("after");
+      };
+      if (deferred) {
+        auto w = Writer::deferred(out, 16);
+        w.begin_array();
+        run(w);
+        w.end_array();
+      } else {
+        Writer w(out);
+        w.begin_array();
+        run(w);
+        w.end_array();
+      }
+    }
+    INFO("deferred " << deferred);
+    CHECK(is_valid_json(out));
+    CHECK(out.substr(0, 8) == "[[0,[1,[");
+    CHECK(out.find("[99]") != std::string::npos);
+    CHECK(out.find("[64,[65,[66") != std::string::npos);
+    CHECK(out.find("],\"after\"],\"after\"") != std::string::npos);
   }
 }

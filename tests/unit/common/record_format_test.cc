@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 using logpipe::kafka::decode_headers;
 using logpipe::kafka::encode_headers;
@@ -193,4 +195,88 @@ TEST_CASE("record format: container stream, runtime time and shipper tags round-
   CHECK(back->stream == "stderr");
   CHECK(back->runtime_time == "2024-05-14T09:15:03.000000001Z");
   CHECK(back->tags == std::vector<std::string>{"_truncated", "_container_unparsed"});
+}
+
+TEST_CASE("record headers: the view decoder gives the same fields as decode_headers", "[common]") {
+  using logpipe::kafka::RecordMetaView;
+  RecordMeta full = sample_meta();
+  full.stream = "stdout";
+  full.runtime_time = "2024-05-14T09:15:03Z";
+  full.tags = {"_truncated", "_x"};
+  full.peer_ip = "10.0.0.7";
+  full.peer_port = 51234;
+  full.tls_subject = "CN=app,O=shop";
+  Headers dup = encode_headers(sample_meta());
+  // The same label twice (the last wins, as in the map), and labels out of order.
+  dup.emplace_back("lp.label.env", "staging");
+  dup.emplace_back("lp.label.aaa", "first");
+  const std::vector<Headers> inputs = {encode_headers(full), encode_headers(RecordMeta{}), dup, Headers{},
+                                       Headers{{"traceparent", "x"}, {"lp", "short"}, {"lp.", "empty name"}},
+                                       Headers{{"lp.tags", ",a,,b,"}, {"lp.v", "1"}}};
+  RecordMetaView v;
+  v.labels.reserve(8);
+  for (const Headers& h : inputs) {
+    auto m = decode_headers(h);
+    REQUIRE(m.ok());
+    REQUIRE(decode_headers(h, v).ok());
+    CHECK(v.version == m->version);
+    CHECK(v.host == m->host);
+    CHECK(v.service == m->service);
+    CHECK(v.source == m->source);
+    CHECK(v.path == m->path);
+    CHECK(v.file_id == m->file_id);
+    CHECK(v.offset == m->offset);
+    CHECK(v.read_micros == m->read_micros);
+    CHECK(v.format == m->format);
+    CHECK(v.stream == m->stream);
+    CHECK(v.runtime_time == m->runtime_time);
+    CHECK(v.peer_ip == m->peer_ip);
+    CHECK(v.peer_port == m->peer_port);
+    CHECK(v.tls_subject == m->tls_subject);
+    std::vector<std::pair<std::string, std::string>> labels(v.labels.begin(), v.labels.end());
+    CHECK(labels == std::vector<std::pair<std::string, std::string>>(m->labels.begin(), m->labels.end()));
+    std::vector<std::string> tags;
+    logpipe::kafka::for_each_tag(v.tags, [&](std::string_view t) { tags.emplace_back(t); });
+    CHECK(tags == m->tags);
+  }
+  REQUIRE(decode_headers(dup, v).ok());
+  REQUIRE(v.labels.size() == 4);
+  CHECK(v.labels[0].first == "aaa");
+  CHECK(v.labels[1] == std::pair<std::string_view, std::string_view>("env", "staging"));
+  CHECK(v.labels.capacity() >= 8);  // reused, not reallocated
+}
+
+TEST_CASE("record headers: the view decoder reports errors in decode_headers' words and resets", "[common]") {
+  using logpipe::kafka::RecordMetaView;
+  for (const Headers& bad : {Headers{{"lp.v", "x"}}, Headers{{"lp.host", "h"}, {"lp.offset", "1x"}},
+                             Headers{{"lp.peer.ip", "1.2.3.4"}, {"lp.peer.port", "x"}},
+                             Headers{{"lp.read_us", ""}}, Headers{{"lp.v", std::to_string(kRecordVersion + 1)}}}) {
+    RecordMetaView v;
+    v.host = "stale";
+    v.labels.emplace_back("stale", "x");
+    const auto s = decode_headers(bad, v);
+    const auto m = decode_headers(bad);
+    REQUIRE_FALSE(s.ok());
+    REQUIRE_FALSE(m.ok());
+    CHECK(s.message() == m.error().message());
+    CHECK(v.host.empty());
+    CHECK(v.labels.empty());
+    CHECK(v.version == kRecordVersion);
+    CHECK(v.format == "plain");
+    CHECK(v.offset == -1);
+    CHECK(v.peer_port == -1);
+  }
+}
+
+TEST_CASE("record headers: integer headers accept exactly what from_chars accepts for a whole int64", "[common]") {
+  for (const std::string v : {"0", "-0", "7", "-7", "9223372036854775807", "-9223372036854775808", "0012"}) {
+    auto m = decode_headers({{"lp.v", "1"}, {"lp.offset", v}});
+    REQUIRE(m.ok());
+    CHECK(m->offset == std::stoll(v));
+  }
+  for (const std::string v : {"-", "+1", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "1 ",
+                              "0x10", "--1"}) {
+    INFO(v);
+    CHECK_FALSE(decode_headers({{"lp.v", "1"}, {"lp.offset", v}}).ok());
+  }
 }

@@ -1,10 +1,13 @@
 #include "common/time_util.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using logpipe::format_day;
 using logpipe::format_rfc3339_micros;
@@ -127,4 +130,106 @@ TEST_CASE("time: zone offsets outside RFC 3339's range are rejected", "[common]"
   CHECK_FALSE(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20+24:00").has_value());
   CHECK_FALSE(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20-05:60").has_value());
   CHECK(logpipe::parse_rfc3339_micros("2023-11-14T22:13:20+23:59").has_value());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The formatters write digits by hand; these compare them with the <chrono> + snprintf formatting they
+// replaced, on many values.
+namespace {
+
+struct RefCivil {
+  int year;
+  unsigned month, day, hour, minute, second;
+  long long micros;
+};
+RefCivil ref_civil(int64_t epoch_micros) {
+  using namespace std::chrono;
+  const sys_time<microseconds> tp{microseconds{epoch_micros}};
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss tod{tp - day};
+  return {static_cast<int>(ymd.year()),  static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day()), static_cast<unsigned>(tod.hours().count()),
+          static_cast<unsigned>(tod.minutes().count()), static_cast<unsigned>(tod.seconds().count()),
+          static_cast<long long>(tod.subseconds().count())};
+}
+std::string ref_micros(int64_t t) {
+  const RefCivil c = ref_civil(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u.%06lldZ", c.year, c.month, c.day, c.hour, c.minute,
+                c.second, c.micros);
+  return buf;
+}
+std::string ref_millis(int64_t t) {
+  const RefCivil c = ref_civil(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u.%03lldZ", c.year, c.month, c.day, c.hour, c.minute,
+                c.second, c.micros / 1000);
+  return buf;
+}
+std::string ref_day(int64_t t, char sep) {
+  const RefCivil c = ref_civil(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d%c%02u%c%02u", c.year, sep, c.month, sep, c.day);
+  return buf;
+}
+
+// Values to compare on: every day boundary (+-1 us) from 1899 to 2101, a fixed-seed spread over years
+// 0-9999 and beyond, and the edges of the fast path (years 0 and 9999).
+std::vector<int64_t> sample_times() {
+  constexpr int64_t kDay = 86'400'000'000LL;
+  std::vector<int64_t> v = {0, 1, -1, 999, -999, kDay - 1, -kDay, -kDay - 1};
+  for (int64_t d = -25567; d <= 48000; ++d)  // 1900-01-01 .. 2101-06
+    for (int64_t delta : {int64_t{-1}, int64_t{0}, int64_t{1}, int64_t{43'200'123'456}}) v.push_back(d * kDay + delta);
+  uint64_t s = 42;
+  for (int i = 0; i < 200000; ++i) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    // years about -300 .. 10300: both sides of the fast path's 0000-9999
+    constexpr int64_t lo = -72'000'000'000'000'000LL, hi = 270'000'000'000'000'000LL;
+    v.push_back(lo + static_cast<int64_t>((s >> 1) % static_cast<uint64_t>(hi - lo)));
+  }
+  const int64_t year0 = -62167219200LL * 1'000'000;       // 0000-01-01T00:00:00Z
+  const int64_t year10000 = 253402300800LL * 1'000'000;   // 10000-01-01T00:00:00Z
+  for (int64_t edge : {year0, year10000})
+    for (int64_t delta = -3; delta <= 3; ++delta) v.push_back(edge + delta);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("format_rfc3339_micros/_millis and format_day match the chrono + snprintf formatting", "[common]") {
+  size_t mismatches = 0;
+  for (int64_t t : sample_times()) {
+    char buf[logpipe::kMaxFormattedTime];
+    const std::string fast(buf, logpipe::format_rfc3339_micros(t, buf));
+    const std::string day(buf, logpipe::format_day(t, '.', buf));
+    if (fast != ref_micros(t) || format_rfc3339_micros(t) != ref_micros(t) ||
+        format_rfc3339_millis(t) != ref_millis(t) || day != ref_day(t, '.') || format_day(t, '-') != ref_day(t, '-')) {
+      if (++mismatches <= 5) FAIL_CHECK("t=" << t << ": " << fast << " vs " << ref_micros(t));
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("days_from_civil matches chrono on every day of 1600-2600 and rejects what chrono rejects", "[common]") {
+  using namespace std::chrono;
+  size_t mismatches = 0;
+  for (sys_days d = sys_days{year{1600} / January / 1}; d < sys_days{year{2601} / January / 1}; d += days{1}) {
+    const year_month_day ymd{d};
+    const auto got = logpipe::days_from_civil(static_cast<int>(ymd.year()), static_cast<int>(unsigned(ymd.month())),
+                                              static_cast<int>(unsigned(ymd.day())));
+    if (!got || *got != d.time_since_epoch().count()) ++mismatches;
+  }
+  CHECK(mismatches == 0);
+  for (int y : {-32767, -1, 0, 1, 1900, 2000, 2023, 2024, 2100, 9999, 32767})
+    for (int m = 0; m <= 13; ++m)
+      for (int d = 0; d <= 32; ++d) {
+        const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+        const auto got = logpipe::days_from_civil(y, m, d);
+        INFO(y << "-" << m << "-" << d);
+        REQUIRE(got.has_value() == ymd.ok());
+        if (got) CHECK(*got == sys_days{ymd}.time_since_epoch().count());
+      }
+  CHECK_FALSE(logpipe::days_from_civil(40000, 1, 1).has_value());
+  CHECK_FALSE(logpipe::days_from_civil(-40000, 1, 1).has_value());
 }

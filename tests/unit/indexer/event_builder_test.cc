@@ -1,12 +1,15 @@
 #include "indexer/normalize/event_builder.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/kafka/consumer.h"
@@ -356,4 +359,74 @@ TEST_CASE("build: shipper tags, container stream and runtime time are used", "[i
   CHECK(p.str("/@timestamp") == "2024-05-14T09:15:03.500000Z");
   const auto tags = p.tags();
   CHECK(std::find(tags.begin(), tags.end(), "_truncated") != tags.end());
+}
+
+// The _id must never change between versions (replays are absorbed only if the id is the same), so it is
+// checked against the documented formula computed here independently: XXH3-128 of
+// "f<US>host<US>file id<US>offset" (or "k<US>topic<US>partition<US>offset"), high half first, 32 hex digits.
+TEST_CASE("document_id is XXH3-128 of the documented material, as 32 hex digits", "[indexer]") {
+  auto reference = [](const std::string& material) {
+    const XXH128_hash_t h = XXH3_128bits(material.data(), material.size());
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                  static_cast<unsigned long long>(h.low64));
+    return std::string(buf);
+  };
+  for (int64_t offset : {int64_t{0}, int64_t{1}, int64_t{4096}, int64_t{123456789012345}, INT64_MAX}) {
+    RecordMeta m = file_meta();
+    m.offset = offset;
+    const InRecord r = record(m, "line");
+    CHECK(document_id(m, r) == reference("f\x1f" "web-1\x1f" "2049:1234:abcd\x1f" + std::to_string(offset)));
+  }
+  RecordMeta long_host = file_meta();
+  long_host.host = std::string(300, 'h');  // material longer than the stack buffer
+  CHECK(document_id(long_host, record(long_host, "x")) ==
+        reference("f\x1f" + long_host.host + "\x1f" "2049:1234:abcd\x1f" "4096"));
+  RecordMeta tcp = file_meta();
+  tcp.file_id.clear();
+  for (int32_t partition : {0, 7, 2147483647}) {
+    InRecord r = record(tcp, "x");
+    r.partition = partition;
+    r.offset = 9876543210;
+    CHECK(document_id(tcp, r) == reference("k\x1f" "logs\x1f" + std::to_string(partition) + "\x1f" "9876543210"));
+  }
+}
+
+TEST_CASE("build into a reused Document gives the same document as a fresh build", "[indexer]") {
+  const std::vector<InRecord> records = {
+      record(file_meta("json"), R"({"@timestamp":"2024-03-05T10:11:12.345+01:00","message":")" + std::string(3000, 'm') +
+                                    R"(","level":"INFO","requestId":"r-1","nested":{"a":[1,2.5,"x"]}})"),
+      record(file_meta("json"), R"({"@timestamp":"2024-03-06T00:00:01Z","message":"short","level":"WARN"})"),
+      record(file_meta(), "2024-03-05 10:11:12,345 ERROR [main] com.shop.App - boom\n\tat com.shop.App.main(App.java:1)"),
+      record(file_meta(), "bad utf8 \xFF\xFE and \"quotes\"\x01"),
+      record(file_meta("docker"), R"({"log":"{\"message\":\"inner\"}\n","stream":"stderr","time":"2024-03-05T10:11:12.000000001Z"})"),
+      record(file_meta("json"), "{not json"),
+  };
+  EventBuilder reused_builder(BuildOptions{"logs-"});
+  Document reused;
+  for (int64_t ingested : {kIngestedMicros, kIngestedMicros + 1, kIngestedMicros + 86'400'000'000}) {
+    for (const InRecord& r : records) {
+      reused_builder.build(r, ingested, reused);
+      EventBuilder fresh_builder(BuildOptions{"logs-"});
+      const Document fresh = fresh_builder.build(r, ingested);
+      INFO(r.value.substr(0, 60));
+      CHECK(reused.index == fresh.index);
+      CHECK(reused.id == fresh.id);
+      CHECK(reused.source == fresh.source);
+      Parsed p(reused.source);  // valid JSON
+    }
+  }
+}
+
+TEST_CASE("build: one builder follows @timestamp and ingested time across days", "[indexer]") {
+  EventBuilder b(BuildOptions{"ix-"});
+  const auto at = [&](const char* ts, int64_t ingested) {
+    Document d = b.build(record(file_meta("json"), std::string(R"({"message":"m","@timestamp":")") + ts + "\"}"), ingested);
+    return std::make_pair(d.index, Parsed(d.source).str("/event/ingested"));
+  };
+  CHECK(at("2024-03-05T23:59:59.999999Z", 0) == std::make_pair(std::string("ix-2024.03.05"), std::string("1970-01-01T00:00:00.000000Z")));
+  CHECK(at("2024-03-06T00:00:00Z", 0).first == "ix-2024.03.06");
+  CHECK(at("2024-03-05T12:00:00Z", 1).first == "ix-2024.03.05");
+  CHECK(at("1969-12-31T23:59:59Z", kIngestedMicros).second == "2023-11-14T22:13:21.000000Z");
+  CHECK(at("1969-12-31T23:59:59Z", kIngestedMicros).first == "ix-1969.12.31");
 }
