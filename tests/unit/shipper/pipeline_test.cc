@@ -302,3 +302,44 @@ TEST_CASE("each input's lines go to the topic its template names", "[shipper]") 
   REQUIRE(h.producer->produced().size() == 1);
   CHECK(h.producer->produced()[0].second.topic == "logs-checkout");
 }
+
+TEST_CASE("records built from the per-file template read back as encode_headers would have written them", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].format = "cri";
+    c.inputs[0].content_format = "json";
+    c.inputs[0].labels = {{"env", "test"}, {"team", "payments"}};
+    c.max_line_bytes = 1024;
+  });
+  append_file(h.dir.file("app.log"), "2024-05-14T09:15:03.1Z stdout F {\"a\":1}\nnot a cri record " + std::string(2000, 'z') + "\n");
+  h.pipeline->run_once();
+  const auto& p = h.producer->produced();
+  REQUIRE(p.size() == 2);
+  for (const auto& [token, r] : p) {
+    auto meta = kafka::decode_headers(r.headers);
+    REQUIRE(meta.ok());
+    kafka::RecordMeta expected;
+    expected.host = "host-a";
+    expected.service = "checkout";
+    expected.path = h.dir.file("app.log");
+    expected.file_id = meta->file_id;  // checked below
+    expected.offset = meta->offset;
+    expected.read_micros = meta->read_micros;
+    expected.format = "json";
+    expected.labels = {{"env", "test"}, {"team", "payments"}};
+    if (r.value == "{\"a\":1}") {
+      expected.stream = "stdout";
+      expected.runtime_time = "2024-05-14T09:15:03.1Z";
+      CHECK(meta->offset == 0);
+    } else {
+      expected.tags = {"_truncated", "_container_unparsed"};
+      CHECK(meta->offset == 40);
+      CHECK(r.value.size() == 1024);
+    }
+    CHECK(kafka::encode_headers(*meta) == kafka::encode_headers(expected));
+    CHECK(meta->version == kafka::kRecordVersion);
+    CHECK(meta->source == "file");
+    CHECK(meta->read_micros == h.clock.wall_micros());
+    CHECK(r.key == kafka::record_key(*meta));
+    CHECK(shipper::FileIdentity::parse(meta->file_id).has_value());
+  }
+}
