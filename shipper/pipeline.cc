@@ -30,7 +30,10 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       container_unparsed_(m.counter("logpipe_shipper_container_unparsed_total",
                                     "lines of docker/cri inputs that were not runtime records (shipped as read, tagged)")),
       files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")),
-      in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes", "bytes read and not yet acknowledged by Kafka")),
+      in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes",
+                               "memory of records read and not yet acknowledged by Kafka (estimated)")),
+      memory_gauge_(m.gauge("logpipe_shipper_memory_bytes",
+                            "memory counted against memory_budget: records in flight, read buffer, partial lines and events")),
       oldest_unacked_age_(m.gauge("logpipe_shipper_oldest_unacked_age_seconds",
                                   "age of the oldest line read and not yet acknowledged (0 when none)")),
       registry_(m) {}
@@ -38,14 +41,25 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
 Pipeline::~Pipeline() = default;
 
 namespace {
-// One read of one file at most: a larger read only makes one file's batch bigger, not the loop faster.
-constexpr size_t kReadBufferBytes = 256 << 10;
-// What a line in flight costs beyond its bytes, measured against RSS (bench/README.md): librdkafka's
-// message (~200 bytes of struct around the copied value and key) and header list, each header allocated
-// on its own (struct, two NULs, allocator rounding), our slot and the file's ack entry.
-constexpr int64_t kLineOverhead = 320;
-constexpr int64_t kHeaderOverhead = 64;
+// One read of one file at most (smaller with small budgets): a larger read only makes one file's batch
+// bigger, not the loop faster.
+constexpr int64_t kMaxReadBuffer = 256 << 10, kMinReadBuffer = 16 << 10;
+// What a line in flight costs beyond its bytes, calibrated so that peak RSS grows by about the budget
+// (bench/README.md): librdkafka's message (~200 bytes of struct around the copied value and key) and
+// header list, each header allocated on its own (struct, two NULs, allocator rounding), our slot and the
+// file's ack entry, and the allocator's rounding and retention around all of them.
+constexpr int64_t kLineOverhead = 700;
+constexpr int64_t kHeaderOverhead = 80;
 }  // namespace
+
+std::map<std::string, std::string> Pipeline::producer_properties(const ShipperConfig& config,
+                                                                 std::map<std::string, std::string> properties) {
+  // librdkafka counts only values against its byte limit, and every record costs at least kLineOverhead
+  // of our budget: with these limits it never refuses a record the budget let us read.
+  properties.try_emplace("queue.buffering.max.kbytes", std::to_string(std::max<int64_t>(config.memory_budget >> 10, 1024)));
+  properties.try_emplace("queue.buffering.max.messages", std::to_string(std::max<int64_t>(config.memory_budget / kLineOverhead, 1000)));
+  return properties;
+}
 
 Status Pipeline::start() {
   auto loaded = checkpoints_.load();
@@ -57,7 +71,7 @@ Status Pipeline::start() {
     if (!topic) return Error("kafka.topic: " + topic.error().message());
     topics_.push_back(*topic);
   }
-  read_buffer_.resize(kReadBufferBytes);
+  read_buffer_.resize(static_cast<size_t>(std::clamp(config_.memory_budget / 16, kMinReadBuffer, kMaxReadBuffer)));
   last_checkpoint_ = clock_.now();
   recover_rotated_while_stopped();
   rescan();
@@ -209,7 +223,7 @@ void Pipeline::ship(Tail& tail, FileState& state, const ShipLine& line, int64_t 
 size_t Pipeline::read_tail(Tail& tail) {
   // Read what the free budget can hold once in flight: a line costs several times its text
   // (cost_per_byte_, from the last batch), so reading the whole free budget would overshoot it.
-  const double free_budget = static_cast<double>(std::max<int64_t>(config_.max_in_flight_bytes - in_flight_bytes_, 0));
+  const double free_budget = static_cast<double>(std::max<int64_t>(config_.memory_budget - memory_in_use(), 0));
   const auto budget = std::clamp<size_t>(static_cast<size_t>(free_budget / cost_per_byte_), 4096, read_buffer_.size());
   views_.clear();
   owned_.clear();
@@ -245,6 +259,10 @@ size_t Pipeline::read_tail(Tail& tail) {
       owned_.swap(staged_);
     }
   }
+  const int64_t held = tail.tailer->held_bytes() + (tail.unwrapper ? tail.unwrapper->held_bytes() : 0) +
+                       (tail.joiner ? tail.joiner->held_bytes() : 0);
+  held_bytes_ += held - tail.held;
+  tail.held = held;
   const size_t n = views_.size() + owned_.size();
   if (n == 0) return 0;
   FileState& state = state_for(tail.tailer->path(), tail.tailer->identity());
@@ -277,7 +295,8 @@ size_t Pipeline::run_once() {
   // Files take turns being first, so a tight budget is shared instead of going to the first file.
   const size_t count = tails_.size();
   for (size_t i = 0; i < count; ++i) {
-    if (!waiting_.empty() || in_flight_bytes_ >= config_.max_in_flight_bytes) break;  // backpressure
+    // Backpressure; but with nothing in flight only reading can free memory (see pipeline.h).
+    if (!waiting_.empty() || (memory_in_use() >= config_.memory_budget && unacked_ > 0)) break;
     Tail& tail = tails_[(next_tail_ + i) % count];
     const size_t lines = read_tail(tail);
     lines_this_round += lines;
@@ -296,7 +315,10 @@ size_t Pipeline::run_once() {
     }
   }
   const size_t before = tails_.size();
-  std::erase_if(tails_, [](const Tail& t) { return t.tailer->finished(); });
+  std::erase_if(tails_, [this](const Tail& t) {
+    if (t.tailer->finished()) held_bytes_ -= t.held;
+    return t.tailer->finished();
+  });
   if (tails_.size() != before) {
     rescan_now_ = true;  // a rotated path may already name its next file
     files_open_.set(static_cast<int64_t>(tails_.size()));
@@ -347,6 +369,7 @@ void Pipeline::on_delivery_failed(uint64_t token, const Status& status, const ka
 
 void Pipeline::update_gauges() {
   in_flight_gauge_.set(in_flight_bytes_);
+  memory_gauge_.set(memory_in_use());
   oldest_unacked_age_.set(slots_.empty() ? 0 : (clock_.wall_micros() - slots_.front().read_micros) / 1'000'000);
   std::vector<std::pair<metrics::Labels, int64_t>> lag;
   for (const auto& t : tails_) lag.push_back({{{"path", t.tailer->path()}}, t.tailer->lag_bytes()});

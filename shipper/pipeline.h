@@ -9,10 +9,18 @@
 // Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
 // best-effort after a delivery failure; idempotence keeps it otherwise).
 //
-// Backpressure: reading stops while the lines read and not yet acknowledged cost more than
-// max_in_flight_bytes of memory (librdkafka's copy of each record with its headers, our bookkeeping);
-// the files are the buffer. Threading: everything runs on the caller's thread, delivery reports included
-// (Producer::poll).
+// Memory and backpressure: one budget (memory_budget) covers what lines cost between reading and
+// acknowledgement: the read buffer, each record in librdkafka's queue with its headers and our slot for it
+// (estimated per record, calibrated against RSS: bench/README.md), copies we keep of refused or failed
+// records, and what files hold between reads (the start of an unfinished line, a container partial
+// line, a multiline event being built). Reading stops while the total is at or above the budget, so when
+// Kafka is slow or down memory stays flat and the files are the buffer; it resumes by itself as
+// acknowledgements come in. librdkafka's own queue limits are sized from the budget
+// (producer_properties()) so that it never refuses what the budget allows. One exception keeps the
+// pipeline from stalling: unfinished lines and events can only complete by reading more, so when nothing
+// is in flight (no acknowledgement will free anything) reading goes on even above the budget; what files
+// hold is bounded per file by tail.max_line_bytes and multiline.max_bytes.
+// Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
 //
 // Cost per line (the hot path): a line is read into one buffer shared by all files and handed to the
 // producer as views (value, the file's key and shared headers built once per file, a few headers of its
@@ -70,6 +78,11 @@ class Pipeline final : public kafka::DeliveryHandler {
   void on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) override;
 
   int64_t in_flight_bytes() const { return in_flight_bytes_; }
+  // What counts against memory_budget now.
+  int64_t memory_in_use() const { return in_flight_bytes_ + held_bytes_ + static_cast<int64_t>(read_buffer_.size()); }
+  // librdkafka queue limits derived from the budget, added to `properties` unless set there.
+  static std::map<std::string, std::string> producer_properties(const ShipperConfig& config,
+                                                                std::map<std::string, std::string> properties);
   // Lines read and not yet acknowledged.
   size_t pending_records() const { return unacked_; }
   // Paths currently tailed, for tests and diagnostics.
@@ -89,7 +102,7 @@ class Pipeline final : public kafka::DeliveryHandler {
     FileState* file;  // null once acknowledged (the FileState may be gone by then)
     int64_t end_offset;
     int64_t read_micros;
-    int64_t cost;  // counted against max_in_flight_bytes
+    int64_t cost;  // counted against memory_budget
   };
   // A line as it leaves the tailer (views), the container unwrapper or the multiline joiner (owned).
   struct ShipLine {
@@ -109,6 +122,7 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::unique_ptr<ContainerUnwrapper> unwrapper;  // docker and cri inputs
     std::unique_ptr<MultilineJoiner> joiner;        // null: one record per line
     std::unique_ptr<FileRecordTemplate> record;     // key and shared headers of this file's records
+    int64_t held = 0;  // bytes held between reads (tailer, unwrapper, joiner), as counted in held_bytes_
     int64_t last_read_offset = -1;
     std::chrono::steady_clock::time_point last_growth;  // when the file last gave us bytes
   };
@@ -138,7 +152,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   uint64_t next_token_ = 1;
   size_t unacked_ = 0;
   std::deque<std::pair<uint64_t, kafka::OutRecord>> waiting_;  // refused by the producer or failed: our copy
-  int64_t in_flight_bytes_ = 0;
+  int64_t in_flight_bytes_ = 0;  // records read and not acknowledged, and our copies of waiting ones
+  int64_t held_bytes_ = 0;       // sum of Tail::held
   double cost_per_byte_ = 8;       // in-flight cost per byte read, from the last batch (sizes the next read)
   size_t next_tail_ = 0;           // reading starts here next round (files take turns)
   std::vector<char> read_buffer_;  // shared by all tailers
@@ -159,6 +174,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& container_unparsed_;
   metrics::Gauge& files_open_;
   metrics::Gauge& in_flight_gauge_;
+  metrics::Gauge& memory_gauge_;
   metrics::Gauge& oldest_unacked_age_;
   metrics::Registry& registry_;
 };

@@ -126,7 +126,7 @@ TEST_CASE("a failed delivery is produced again, never dropped", "[shipper]") {
 }
 
 TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged", "[shipper]") {
-  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 10; });
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 10; });
   std::string data;
   for (int i = 0; i < 2000; ++i) data += "line-" + std::to_string(1000 + i) + "\n";  // 10 bytes each
   append_file(h.dir.file("app.log"), data);
@@ -233,7 +233,7 @@ TEST_CASE("a file rotated while the shipper was stopped is found and finished", 
 }
 
 TEST_CASE("a deleted file that cannot be finished is released after the grace period, bytes counted", "[shipper]") {
-  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 8; c.deleted_file_grace = 10000ms; });
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 8; c.deleted_file_grace = 10000ms; });
   const auto path = h.dir.file("app.log");
   append_file(path, std::string(3000, 'a') + "\n" + std::string(3000, 'b') + "\n" + std::string(3000, 'c') + "\n");
   h.pipeline->run_once();  // one 4 KiB read: the first line and 1095 bytes of the second; then the budget is full
@@ -342,4 +342,33 @@ TEST_CASE("records built from the per-file template read back as encode_headers 
     CHECK(r.key == kafka::record_key(*meta));
     CHECK(shipper::FileIdentity::parse(meta->file_id).has_value());
   }
+}
+
+TEST_CASE("unfinished lines count against the memory budget and cannot stall reading", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 20 << 10; });
+  const std::string long_line(50000, 'x');
+  append_file(h.dir.file("app.log"), long_line + "\nnext\n");
+  int64_t peak = 0;
+  for (int i = 0; i < 40 && h.producer->produced().size() < 2; ++i) {
+    h.pipeline->run_once();
+    peak = std::max(peak, h.pipeline->memory_in_use());
+    h.producer->ack_all();  // acknowledged at once: only the unfinished line holds memory between rounds
+  }
+  REQUIRE(h.producer->produced().size() == 2);
+  CHECK(h.producer->produced()[0].second.value == long_line);
+  CHECK(peak > (40 << 10));  // the 50 kB line was held (and counted) while it was being read
+  h.pipeline->run_once();  // the acknowledgements
+  h.pipeline->run_once();  // the next read lets go of the long line's buffer
+  CHECK(h.pipeline->in_flight_bytes() == 0);
+  CHECK(h.pipeline->memory_in_use() < (20 << 10));  // read buffer only
+}
+
+TEST_CASE("librdkafka's queue limits come from the memory budget unless configured", "[shipper]") {
+  shipper::ShipperConfig c;
+  c.memory_budget = 10 << 20;
+  auto p = shipper::Pipeline::producer_properties(c, {{"queue.buffering.max.messages", "500"}});
+  CHECK(p.at("queue.buffering.max.kbytes") == "10240");
+  CHECK(p.at("queue.buffering.max.messages") == "500");
+  p = shipper::Pipeline::producer_properties(c, {});
+  CHECK(std::stol(p.at("queue.buffering.max.messages")) >= 10000);
 }
