@@ -1,12 +1,14 @@
 #include "shipper/pipeline.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 #include "common/log.h"
 #include "shipper/file_tail/glob.h"
@@ -36,6 +38,13 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
                             "memory counted against memory_budget: records in flight, read buffer, partial lines and events")),
       oldest_unacked_age_(m.gauge("logpipe_shipper_oldest_unacked_age_seconds",
                                   "age of the oldest line read and not yet acknowledged (0 when none)")),
+      inotify_init_failures_(m.counter("logpipe_shipper_inotify_failures_total",
+                                       "inotify problems; the periodic rescan and poll cover for them", {{"reason", "init"}})),
+      inotify_watch_failures_(m.counter("logpipe_shipper_inotify_failures_total",
+                                        "inotify problems; the periodic rescan and poll cover for them", {{"reason", "watch"}})),
+      inotify_overflows_(m.counter("logpipe_shipper_inotify_failures_total",
+                                   "inotify problems; the periodic rescan and poll cover for them", {{"reason", "overflow"}})),
+      inotify_watches_(m.gauge("logpipe_shipper_inotify_watches", "directories watched with inotify")),
       registry_(m) {}
 
 Pipeline::~Pipeline() = default;
@@ -71,6 +80,7 @@ Status Pipeline::start() {
     if (!topic) return Error("kafka.topic: " + topic.error().message());
     topics_.push_back(*topic);
   }
+  watcher_ = std::make_unique<FileWatcher>(FileWatcher::Options{config_.inotify, FileWatcher::Options{}.max_watches});
   read_buffer_.resize(static_cast<size_t>(std::clamp(config_.memory_budget / 16, kMinReadBuffer, kMaxReadBuffer)));
   last_checkpoint_ = clock_.now();
   recover_rotated_while_stopped();
@@ -111,6 +121,14 @@ void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) 
 void Pipeline::rescan() {
   last_scan_ = clock_.now();
   rescan_now_ = false;
+  if (watcher_ && watcher_->available()) {
+    // Watch first, expand second: a file created in between is then reported, not missed.
+    std::set<std::string> dirs;
+    for (const auto& in : inputs_)
+      for (const auto& pattern : in.paths)
+        for (auto& d : glob_directories(pattern)) dirs.insert(std::move(d));
+    watcher_->watch(dirs);
+  }
   for (size_t i = 0; i < inputs_.size(); ++i) {
     for (const auto& pattern : inputs_[i].paths) {
       for (const auto& path : expand_glob(pattern)) {
@@ -289,6 +307,7 @@ size_t Pipeline::read_tail(Tail& tail) {
 }
 
 size_t Pipeline::run_once() {
+  if (watcher_ && watcher_->drain().names_changed) rescan_now_ = true;
   produce_waiting();
   if (rescan_now_ || clock_.now() - last_scan_ >= config_.scan_interval) rescan();
   size_t lines_this_round = 0;
@@ -323,7 +342,8 @@ size_t Pipeline::run_once() {
     rescan_now_ = true;  // a rotated path may already name its next file
     files_open_.set(static_cast<int64_t>(tails_.size()));
   }
-  producer_->poll(lines_this_round == 0 ? config_.poll_interval : std::chrono::milliseconds(0));
+  if (lines_this_round == 0) wait_for_work(config_.poll_interval);
+  else producer_->poll(std::chrono::milliseconds(0));
   if (clock_.now() - last_checkpoint_ >= config_.checkpoint_interval) {
     update_gauges();
     if (dirty_) {
@@ -367,7 +387,26 @@ void Pipeline::on_delivery_failed(uint64_t token, const Status& status, const ka
   waiting_.emplace_back(token, kafka::to_out_record(record));
 }
 
+void Pipeline::wait_for_work(std::chrono::milliseconds timeout) {
+  const int producer_fd = producer_->wakeup_fd();
+  if (timeout.count() <= 0 || producer_fd < 0 || !watcher_ || !watcher_->available()) {
+    producer_->poll(timeout);
+    return;
+  }
+  pollfd fds[2] = {{producer_fd, POLLIN, 0}, {watcher_->fd(), POLLIN, 0}};
+  ::poll(fds, 2, static_cast<int>(timeout.count()));
+  producer_->poll(std::chrono::milliseconds(0));
+}
+
 void Pipeline::update_gauges() {
+  if (watcher_) {
+    const auto& st = watcher_->stats();
+    inotify_init_failures_.inc(st.init_failures - watcher_reported_.init_failures);
+    inotify_watch_failures_.inc(st.watch_failures - watcher_reported_.watch_failures);
+    inotify_overflows_.inc(st.overflows - watcher_reported_.overflows);
+    watcher_reported_ = st;
+    inotify_watches_.set(static_cast<int64_t>(watcher_->watch_count()));
+  }
   in_flight_gauge_.set(in_flight_bytes_);
   memory_gauge_.set(memory_in_use());
   oldest_unacked_age_.set(slots_.empty() ? 0 : (clock_.wall_micros() - slots_.front().read_micros) / 1'000'000);

@@ -29,7 +29,8 @@
 // paths: the producer refused it (local queue full) or Kafka reported it failed (the copy comes from the
 // delivery report), and it is produced again from that copy.
 //
-// Discovery: every scan_interval (and at once when a tailed file finished) each input's globs are
+// Discovery: every scan_interval (at once when a tailed file finished, and when inotify reports a name
+// created, renamed or deleted in a directory the globs can match in: FileWatcher) each input's globs are
 // expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
 // found again under its new name resumes where the previous tailer stopped reading (its identity is still
 // known), so nothing is read twice or skipped. At start-up, a checkpointed file whose path now names
@@ -38,6 +39,8 @@
 // (output blocked), it is closed anyway and its unread bytes are counted as dropped (reason
 // deleted_file_timeout): a bounded loss chosen so a blocked output cannot fill the disk.
 // A last line without '\n' is shipped once the file has not grown for idle_flush.
+// Waiting: when a round read nothing, the pipeline sleeps up to poll_interval on the producer's wakeup
+// descriptor (delivery reports) and inotify's together, so an append or a new file is read at once.
 
 #include <cstdint>
 #include <deque>
@@ -54,6 +57,7 @@
 #include "shipper/file_tail/checkpoint_store.h"
 #include "shipper/file_tail/file_record.h"
 #include "shipper/file_tail/file_tailer.h"
+#include "shipper/file_tail/file_watcher.h"
 #include "shipper/container/container_log.h"
 #include "shipper/multiline/multiline_joiner.h"
 #include "shipper/shipper_config.h"
@@ -136,6 +140,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   size_t read_tail(Tail& tail);
   void ship(Tail& tail, FileState& state, const ShipLine& line, int64_t read_micros, std::string_view read_us);
   void produce_waiting();
+  // Sleeps up to `timeout` for delivery reports or file activity, then serves the reports.
+  void wait_for_work(std::chrono::milliseconds timeout);
   void update_gauges();
 
   ShipperConfig config_;
@@ -157,6 +163,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   double cost_per_byte_ = 8;       // in-flight cost per byte read, from the last batch (sizes the next read)
   size_t next_tail_ = 0;           // reading starts here next round (files take turns)
   std::vector<char> read_buffer_;  // shared by all tailers
+  std::unique_ptr<FileWatcher> watcher_;
+  FileWatcher::Stats watcher_reported_;  // what the counters below have been told
   std::vector<LineView> views_;
   std::vector<TailedLine> owned_, staged_;
   std::chrono::steady_clock::time_point last_checkpoint_;
@@ -176,6 +184,10 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Gauge& in_flight_gauge_;
   metrics::Gauge& memory_gauge_;
   metrics::Gauge& oldest_unacked_age_;
+  metrics::Counter& inotify_init_failures_;
+  metrics::Counter& inotify_watch_failures_;
+  metrics::Counter& inotify_overflows_;
+  metrics::Gauge& inotify_watches_;
   metrics::Registry& registry_;
 };
 

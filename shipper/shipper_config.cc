@@ -59,6 +59,9 @@ void declare(config::Reader& r, ShipperConfig& c) {
                                       "a deleted file still being read is closed after this long; unread bytes are counted as dropped");
     c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,
                                "longer lines are truncated to this size and counted");
+    c.inotify = t.boolean("inotify", true,
+                          "notice new files and appends at once (inotify on the globs' directories); scan_interval "
+                          "and poll_interval stay the safety net");
     t.finish();
   }
   c.status_listen = r.string("status_listen", "127.0.0.1:9600",

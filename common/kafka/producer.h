@@ -73,6 +73,9 @@ class Producer {
   virtual Status produce_view(const RecordView& record, uint64_t token) { return produce(to_out_record(record), token); }
   // Serves delivery reports and client events; waits at most `timeout` if there is nothing to serve.
   virtual void poll(std::chrono::milliseconds timeout) = 0;
+  // A descriptor that becomes readable when poll() has something to serve, so that a caller can wait on
+  // it together with its own (poll(2)) and then call poll(0). -1: not offered; call poll(timeout) instead.
+  virtual int wakeup_fd() const { return -1; }
   // Waits until every queued record has a delivery report, or the timeout passes.
   virtual Status flush(std::chrono::milliseconds timeout) = 0;
   // Records queued and not yet reported.

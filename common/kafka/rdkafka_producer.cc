@@ -1,6 +1,8 @@
 #include "common/kafka/rdkafka_producer.h"
 
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -97,12 +99,22 @@ Result<std::unique_ptr<RdKafkaProducer>> RdKafkaProducer::create(const std::map<
     rd_kafka_conf_destroy(conf);
     return Error(std::string("kafka producer: ") + err);
   }
+  if (::pipe2(p->wake_, O_NONBLOCK | O_CLOEXEC) == 0) {
+    rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(p->rk_);
+    static const char kByte = 1;
+    rd_kafka_queue_io_event_enable(main_queue, p->wake_[1], &kByte, 1);
+    rd_kafka_queue_destroy(main_queue);
+  } else {
+    p->wake_[0] = p->wake_[1] = -1;  // callers fall back to poll(timeout)
+  }
   return p;
 }
 
 RdKafkaProducer::~RdKafkaProducer() {
   for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
 }
 
 rd_kafka_topic_t* RdKafkaProducer::topic(std::string_view name) {
@@ -170,6 +182,12 @@ void RdKafkaProducer::probe_if_idle_and_disconnected() {
 
 void RdKafkaProducer::poll(std::chrono::milliseconds timeout) {
   probe_if_idle_and_disconnected();
+  if (wake_[0] >= 0) {
+    // Drain first: whatever is enqueued after this is either served below or wakes the caller again.
+    char buf[256];
+    while (::read(wake_[0], buf, sizeof buf) > 0) {
+    }
+  }
   rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
 }
 

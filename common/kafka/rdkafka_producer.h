@@ -12,6 +12,9 @@
 // sends while disconnected (at most every 2 s, waiting up to 200 ms: only when there is nothing else to
 // wait for), so /health recovers without traffic.
 //
+// Waiting: wakeup_fd() is a pipe librdkafka writes to when delivery reports or errors wait to be served
+// (rd_kafka_queue_io_event_enable on its main queue); poll() drains it.
+//
 // Threading: produce*(), poll() and flush() from one thread; delivery reports and client errors are
 // served by poll()/flush() on that thread. connected() may be read from any thread.
 
@@ -40,6 +43,7 @@ class RdKafkaProducer final : public Producer {
   Status produce(const OutRecord& record, uint64_t token) override;
   Status produce_view(const RecordView& record, uint64_t token) override;
   void poll(std::chrono::milliseconds timeout) override;
+  int wakeup_fd() const override { return wake_[0]; }
   Status flush(std::chrono::milliseconds timeout) override;
   int64_t in_flight() const override;
   bool connected() const override { return connected_.load(); }
@@ -57,6 +61,7 @@ class RdKafkaProducer final : public Producer {
   rd_kafka_s* rk_ = nullptr;
   std::vector<std::pair<std::string, rd_kafka_topic_s*>> topics_;  // few: one per topic name
   std::atomic<bool> connected_{true};
+  int wake_[2] = {-1, -1};  // pipe librdkafka writes to when its main queue (delivery reports) gets work
   std::chrono::steady_clock::time_point last_probe_{};
 };
 

@@ -181,6 +181,7 @@ TEST_CASE("files matching a glob are discovered at the next scan, excluded ones 
     c.inputs[0].paths = {c.inputs[0].paths[0].substr(0, c.inputs[0].paths[0].rfind('/')) + "/*.log"};
     c.inputs[0].exclude = {"skip-*.log"};  // no slash: matched against the file name
     c.scan_interval = 1000ms;
+    c.inotify = false;  // the periodic rescan alone (the inotify test is below)
   });
   append_file(h.dir.file("a.log"), "from a\n");
   append_file(h.dir.file("skip-me.log"), "excluded\n");
@@ -371,4 +372,18 @@ TEST_CASE("librdkafka's queue limits come from the memory budget unless configur
   CHECK(p.at("queue.buffering.max.messages") == "500");
   p = shipper::Pipeline::producer_properties(c, {});
   CHECK(std::stol(p.at("queue.buffering.max.messages")) >= 10000);
+}
+
+TEST_CASE("with inotify a new file is found and read at once, excluded ones still never", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].paths = {c.inputs[0].paths[0].substr(0, c.inputs[0].paths[0].rfind('/')) + "/*.log"};
+    c.inputs[0].exclude = {"skip-*.log"};
+    c.scan_interval = 3600000ms;  // the periodic rescan never comes in this test
+  });
+  h.pipeline->run_once();
+  append_file(h.dir.file("a.log"), "from a\n");
+  append_file(h.dir.file("skip-me.log"), "excluded\n");
+  h.pipeline->run_once();  // inotify reported the creation: this round rescans and reads
+  REQUIRE(h.producer->produced().size() == 1);
+  CHECK(h.producer->produced()[0].second.value == "from a");
 }
