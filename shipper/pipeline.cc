@@ -67,6 +67,14 @@ std::map<std::string, std::string> Pipeline::producer_properties(const ShipperCo
   // of our budget: with these limits it never refuses a record the budget let us read.
   properties.try_emplace("queue.buffering.max.kbytes", std::to_string(std::max<int64_t>(config.memory_budget >> 10, 1024)));
   properties.try_emplace("queue.buffering.max.messages", std::to_string(std::max<int64_t>(config.memory_budget / kLineOverhead, 1000)));
+  // The largest record we make (a line of max_line_bytes, a multiline event of max_bytes) plus key and
+  // headers must pass librdkafka's size check (default 1000000 < the 1 MiB default line): a record it
+  // refuses would be retried forever and stop its file. The broker's own limit (message.max.bytes, per
+  // compressed batch) must allow it too: README.md.
+  int64_t largest = config.max_line_bytes;
+  for (const auto& in : config.inputs)
+    if (in.multiline.mode != "none") largest = std::max(largest, in.multiline.max_bytes);
+  properties.try_emplace("message.max.bytes", std::to_string(std::max<int64_t>(largest + (64 << 10), 1000000)));
   return properties;
 }
 

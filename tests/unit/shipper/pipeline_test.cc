@@ -372,6 +372,14 @@ TEST_CASE("librdkafka's queue limits come from the memory budget unless configur
   CHECK(p.at("queue.buffering.max.messages") == "500");
   p = shipper::Pipeline::producer_properties(c, {});
   CHECK(std::stol(p.at("queue.buffering.max.messages")) >= 10000);
+  // A record of the longest line (or multiline event) plus its headers must not be refused as too large.
+  c.max_line_bytes = 2 << 20;
+  CHECK(std::stol(shipper::Pipeline::producer_properties(c, {}).at("message.max.bytes")) > (2 << 20));
+  shipper::InputConfig in;
+  in.multiline.mode = "java";
+  in.multiline.max_bytes = 4 << 20;
+  c.inputs.push_back(in);
+  CHECK(std::stol(shipper::Pipeline::producer_properties(c, {}).at("message.max.bytes")) > (4 << 20));
 }
 
 TEST_CASE("with inotify a new file is found and read at once, excluded ones still never", "[shipper]") {
