@@ -317,7 +317,10 @@ size_t Pipeline::read_tail(Tail& tail) {
 size_t Pipeline::run_once() {
   if (watcher_ && watcher_->drain().names_changed) rescan_now_ = true;
   produce_waiting();
-  if (rescan_now_ || clock_.now() - last_scan_ >= config_.scan_interval) rescan();
+  // Requested rescans (inotify, a finished file) at most every 100 ms: a busy directory of unrelated
+  // files must not turn the loop into a glob walker.
+  const auto since_scan = clock_.now() - last_scan_;
+  if ((rescan_now_ && since_scan >= std::chrono::milliseconds(100)) || since_scan >= config_.scan_interval) rescan();
   size_t lines_this_round = 0;
   // Files take turns being first, so a tight budget is shared instead of going to the first file.
   const size_t count = tails_.size();

@@ -30,8 +30,8 @@
 // delivery report), and it is produced again from that copy.
 //
 // Discovery: every scan_interval (at once when a tailed file finished, and when inotify reports a name
-// created, renamed or deleted in a directory the globs can match in: FileWatcher) each input's globs are
-// expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
+// created, renamed or deleted in a directory the globs can match in: FileWatcher; such requested rescans
+// at most every 100 ms) each input's globs are expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
 // found again under its new name resumes where the previous tailer stopped reading (its identity is still
 // known), so nothing is read twice or skipped. At start-up, a checkpointed file whose path now names
 // another file (rotated while the shipper was stopped) is searched for in its directory and read to its end.

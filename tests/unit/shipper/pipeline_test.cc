@@ -391,6 +391,7 @@ TEST_CASE("with inotify a new file is found and read at once, excluded ones stil
   h.pipeline->run_once();
   append_file(h.dir.file("a.log"), "from a\n");
   append_file(h.dir.file("skip-me.log"), "excluded\n");
+  h.clock.advance(100ms);  // requested rescans are at most every 100 ms
   h.pipeline->run_once();  // inotify reported the creation: this round rescans and reads
   REQUIRE(h.producer->produced().size() == 1);
   CHECK(h.producer->produced()[0].second.value == "from a");
