@@ -6,10 +6,12 @@
 // Used by the shipper (one per file: byte offsets, a unit is a line handed to the Kafka producer) and by
 // the indexer (one per Kafka partition: record offsets, a unit is the part of a bulk request from that
 // partition). Threading: single-threaded (the owning pipeline thread).
+// Cost: a unit in flight is 24 bytes in a deque (no node per unit, which matters at a line per unit); an
+// acknowledgement finds its unit at the front or by binary search over the increasing tokens.
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <deque>
 
 namespace logpipe {
 
@@ -19,7 +21,7 @@ class AckTracker {
 
   // A unit ending at `end_offset` (exclusive) was handed out under `token`. Tokens increase in the order
   // units are handed out.
-  void sent(uint64_t token, int64_t end_offset) { pending_.emplace(token, Entry{end_offset, false}); }
+  void sent(uint64_t token, int64_t end_offset) { pending_.push_back(Entry{token, end_offset, false}); }
   // The unit `token` is acknowledged. Unknown tokens (from before a reset) are ignored.
   void acked(uint64_t token);
   // Position up to which every unit is acknowledged.
@@ -33,10 +35,11 @@ class AckTracker {
 
  private:
   struct Entry {
+    uint64_t token;
     int64_t end_offset;
     bool acked;
   };
-  std::map<uint64_t, Entry> pending_;  // ordered by token = hand-out order
+  std::deque<Entry> pending_;  // in hand-out order = token order
   int64_t watermark_;
 };
 

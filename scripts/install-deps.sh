@@ -14,6 +14,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev libxxhash-dev
   # gzip request bodies to Elasticsearch
   zlib1g-dev
+  # the shipper's allocator (shipper/README.md: half its CPU went to glibc malloc with librdkafka's headers)
+  libjemalloc-dev
   # the local stack (deploy/stack.sh): Kafka and Elasticsearch run on Java 17, fetched with Maven
   openjdk-17-jre-headless maven
   # the real log senders of the TCP input tests (tests/senders/build.sh): javac, and a venv for python-logstash

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
       log::error("start failed", {{"error", s.message()}});
       return 1;
     }
-    auto producer = kafka::RdKafkaProducer::create(props, *pipeline);
+    auto producer = kafka::RdKafkaProducer::create(shipper::Pipeline::producer_properties(*cfg, props), *pipeline);
     if (!producer) {
       log::error("kafka producer", {{"error", producer.error().message()}});
       return 2;

@@ -1,11 +1,14 @@
 #include "shipper/pipeline.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <set>
 
 #include "common/log.h"
 #include "shipper/file_tail/glob.h"
@@ -29,21 +32,50 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       container_unparsed_(m.counter("logpipe_shipper_container_unparsed_total",
                                     "lines of docker/cri inputs that were not runtime records (shipped as read, tagged)")),
       files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")),
-      in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes", "bytes read and not yet acknowledged by Kafka")),
+      in_flight_gauge_(m.gauge("logpipe_shipper_in_flight_bytes",
+                               "memory of records read and not yet acknowledged by Kafka (estimated)")),
+      memory_gauge_(m.gauge("logpipe_shipper_memory_bytes",
+                            "memory counted against memory_budget: records in flight, read buffer, partial lines and events")),
       oldest_unacked_age_(m.gauge("logpipe_shipper_oldest_unacked_age_seconds",
                                   "age of the oldest line read and not yet acknowledged (0 when none)")),
+      inotify_init_failures_(m.counter("logpipe_shipper_inotify_failures_total",
+                                       "inotify problems; the periodic rescan and poll cover for them", {{"reason", "init"}})),
+      inotify_watch_failures_(m.counter("logpipe_shipper_inotify_failures_total",
+                                        "inotify problems; the periodic rescan and poll cover for them", {{"reason", "watch"}})),
+      inotify_overflows_(m.counter("logpipe_shipper_inotify_failures_total",
+                                   "inotify problems; the periodic rescan and poll cover for them", {{"reason", "overflow"}})),
+      inotify_watches_(m.gauge("logpipe_shipper_inotify_watches", "directories watched with inotify")),
       registry_(m) {}
 
 Pipeline::~Pipeline() = default;
 
-int64_t Pipeline::in_flight_cost(const Pending& p) {
-  // What one in-flight line really holds: our copy of the record (value, key, topic, headers) and the
-  // bookkeeping around it, and librdkafka's own copy of value, key and headers (RK_MSG_COPY). Counting
-  // only the line text let 64 MiB of text become ~650 MiB of RSS (bench/README.md).
-  constexpr int64_t kStringOverhead = 32, kEntryOverhead = 256;
-  int64_t payload = static_cast<int64_t>(p.record.value.size() + p.record.key.size());
-  for (const auto& [k, v] : p.record.headers) payload += static_cast<int64_t>(k.size() + v.size()) + 2 * kStringOverhead;
-  return 2 * payload + static_cast<int64_t>(p.record.topic.size() + p.file_key.size()) + kEntryOverhead;
+namespace {
+// One read of one file at most (smaller with small budgets): a larger read only makes one file's batch
+// bigger, not the loop faster.
+constexpr int64_t kMaxReadBuffer = 256 << 10, kMinReadBuffer = 16 << 10;
+// What a line in flight costs beyond its bytes, calibrated so that peak RSS grows by about the budget
+// (bench/README.md): librdkafka's message (~200 bytes of struct around the copied value and key) and
+// header list, each header allocated on its own (struct, two NULs, allocator rounding), our slot and the
+// file's ack entry, and the allocator's rounding and retention around all of them.
+constexpr int64_t kLineOverhead = 700;
+constexpr int64_t kHeaderOverhead = 80;
+}  // namespace
+
+std::map<std::string, std::string> Pipeline::producer_properties(const ShipperConfig& config,
+                                                                 std::map<std::string, std::string> properties) {
+  // librdkafka counts only values against its byte limit, and every record costs at least kLineOverhead
+  // of our budget: with these limits it never refuses a record the budget let us read.
+  properties.try_emplace("queue.buffering.max.kbytes", std::to_string(std::max<int64_t>(config.memory_budget >> 10, 1024)));
+  properties.try_emplace("queue.buffering.max.messages", std::to_string(std::max<int64_t>(config.memory_budget / kLineOverhead, 1000)));
+  // The largest record we make (a line of max_line_bytes, a multiline event of max_bytes) plus key and
+  // headers must pass librdkafka's size check (default 1000000 < the 1 MiB default line): a record it
+  // refuses would be retried forever and stop its file. The broker's own limit (message.max.bytes, per
+  // compressed batch) must allow it too: README.md.
+  int64_t largest = config.max_line_bytes;
+  for (const auto& in : config.inputs)
+    if (in.multiline.mode != "none") largest = std::max(largest, in.multiline.max_bytes);
+  properties.try_emplace("message.max.bytes", std::to_string(std::max<int64_t>(largest + (64 << 10), 1000000)));
+  return properties;
 }
 
 Status Pipeline::start() {
@@ -56,6 +88,8 @@ Status Pipeline::start() {
     if (!topic) return Error("kafka.topic: " + topic.error().message());
     topics_.push_back(*topic);
   }
+  watcher_ = std::make_unique<FileWatcher>(FileWatcher::Options{config_.inotify, FileWatcher::Options{}.max_watches});
+  read_buffer_.resize(static_cast<size_t>(std::clamp(config_.memory_budget / 16, kMinReadBuffer, kMaxReadBuffer)));
   last_checkpoint_ = clock_.now();
   recover_rotated_while_stopped();
   rescan();
@@ -85,6 +119,9 @@ void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) 
     auto joiner = MultilineJoiner::create(inputs_[input].multiline);  // validated with the config
     if (joiner) t.joiner = std::move(*joiner);
   }
+  const InputConfig& in = inputs_[input];
+  t.record = std::make_unique<FileRecordTemplate>(config_.host, in.service, t.unwrapper ? in.content_format : in.format,
+                                                  in.labels);
   tails_.push_back(std::move(t));
   files_open_.set(static_cast<int64_t>(tails_.size()));
 }
@@ -92,6 +129,14 @@ void Pipeline::add_tail(size_t input, const std::string& path, bool drain_only) 
 void Pipeline::rescan() {
   last_scan_ = clock_.now();
   rescan_now_ = false;
+  if (watcher_ && watcher_->available()) {
+    // Watch first, expand second: a file created in between is then reported, not missed.
+    std::set<std::string> dirs;
+    for (const auto& in : inputs_)
+      for (const auto& pattern : in.paths)
+        for (auto& d : glob_directories(pattern)) dirs.insert(std::move(d));
+    watcher_->watch(dirs);
+  }
   for (size_t i = 0; i < inputs_.size(); ++i) {
     for (const auto& pattern : inputs_[i].paths) {
       for (const auto& path : expand_glob(pattern)) {
@@ -171,100 +216,123 @@ Pipeline::FileState& Pipeline::state_for(const std::string& path, const FileIden
   return files_.emplace(key, FileState{path, id, AckTracker(start), start, clock_.now()}).first->second;
 }
 
-bool Pipeline::try_produce(uint64_t token) {
-  auto it = pending_.find(token);
-  if (it == pending_.end()) return true;
-  return producer_->produce(it->second.record, token).ok();
-}
-
 void Pipeline::produce_waiting() {
   while (!waiting_.empty()) {
-    if (!try_produce(waiting_.front())) return;  // local queue full: try again next round
+    if (!producer_->produce(waiting_.front().second, waiting_.front().first).ok()) return;  // queue full: next round
     waiting_.pop_front();
   }
 }
 
-void Pipeline::read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lines_this_round) {
-  lines.clear();
-  // Read in small steps: a line costs several times its text once in flight (in_flight_cost), so reading
-  // the whole free budget at once would overshoot it.
-  constexpr int64_t kMaxReadPerPoll = 1 << 20;
-  const auto budget = static_cast<size_t>(std::clamp<int64_t>((config_.max_in_flight_bytes - in_flight_bytes_) / 4,
-                                                              4096, kMaxReadPerPoll));
+void Pipeline::ship(Tail& tail, FileState& state, const ShipLine& line, int64_t read_micros, std::string_view read_us) {
+  FileRecordTemplate::LineScratch scratch;
+  const auto own = FileRecordTemplate::line_headers(scratch, line.offset, read_us, line.stream, line.runtime_time,
+                                                    line.truncated, line.unparsed);
+  const FileRecordTemplate& rec = *tail.record;
+  const kafka::RecordView view{topics_[tail.input], rec.key(), line.text, rec.shared(), own};
+  int64_t cost = static_cast<int64_t>(line.text.size() + rec.key().size()) + rec.shared_bytes() + kLineOverhead +
+                 static_cast<int64_t>(rec.shared().size() + own.size()) * kHeaderOverhead;
+  for (const auto& h : own) cost += static_cast<int64_t>(h.name.size() + h.value.size());
+
+  const uint64_t token = next_token_++;
+  slots_.push_back(Slot{&state, line.end_offset, read_micros, cost});
+  ++unacked_;
+  in_flight_bytes_ += cost;
+  state.acks.sent(token, line.end_offset);
+  state.read_end = line.end_offset;
+  bytes_read_.inc(line.text.size());
+  if (line.truncated) lines_truncated_.inc();
+  if (line.unparsed) container_unparsed_.inc();
+  // Once one record waits, the ones after it wait too (they would overtake it otherwise).
+  if (!waiting_.empty() || !producer_->produce_view(view, token).ok()) waiting_.emplace_back(token, kafka::to_out_record(view));
+}
+
+size_t Pipeline::read_tail(Tail& tail) {
+  // Read what the free budget can hold once in flight: a line costs several times its text
+  // (cost_per_byte_, from the last batch), so reading the whole free budget would overshoot it.
+  const double free_budget = static_cast<double>(std::max<int64_t>(config_.memory_budget - memory_in_use(), 0));
+  const auto budget = std::clamp<size_t>(static_cast<size_t>(free_budget / cost_per_byte_), 4096, read_buffer_.size());
+  views_.clear();
+  owned_.clear();
   const uint64_t truncations_before = tail.tailer->stats().truncations_detected;
-  if (auto s = tail.tailer->poll(lines, budget); !s) log::warn("tail error", {{"error", s.message()}});
+  if (auto s = tail.tailer->poll_views(views_, budget, read_buffer_); !s) log::warn("tail error", {{"error", s.message()}});
   truncations_.inc(tail.tailer->stats().truncations_detected - truncations_before);
+  const auto now = clock_.now();
   if (tail.tailer->read_offset() != tail.last_read_offset) {
     tail.last_read_offset = tail.tailer->read_offset();
-    tail.last_growth = clock_.now();
-  } else if (config_.idle_flush.count() > 0 && tail.tailer->has_partial() &&
-             clock_.now() - tail.last_growth >= config_.idle_flush) {
-    lines.push_back(*tail.tailer->take_partial());
+    tail.last_growth = now;
+  } else if (config_.idle_flush.count() > 0 && tail.tailer->has_partial() && now - tail.last_growth >= config_.idle_flush) {
+    owned_.push_back(*tail.tailer->take_partial());
   }
-  if (tail.unwrapper) {
-    std::vector<TailedLine> unwrapped;
-    for (auto& l : lines) tail.unwrapper->push(std::move(l), unwrapped);
-    if (tail.tailer->finished()) tail.unwrapper->flush(unwrapped);
-    lines = std::move(unwrapped);
-  }
-  if (tail.joiner) {
-    std::vector<TailedLine> events;
-    for (auto& l : lines) tail.joiner->push(std::move(l), clock_.now(), events);
-    if (tail.tailer->finished()) tail.joiner->flush(events);
-    else tail.joiner->flush_if_idle(clock_.now(), events);
-    lines = std::move(events);
-  }
-  if (lines.empty()) return;
-  const InputConfig& input = inputs_[tail.input];
-  const FileIdentity& id = tail.tailer->identity();
-  FileState& state = state_for(tail.tailer->path(), id);
-  kafka::RecordMeta meta;
-  meta.host = config_.host;
-  meta.service = input.service;
-  meta.path = tail.tailer->path();
-  meta.file_id = id.str();
-  meta.format = tail.unwrapper ? input.content_format : input.format;
-  meta.labels = input.labels;
-  const std::string key = kafka::record_key(meta);
-  const int64_t now = clock_.wall_micros();
-  for (auto& line : lines) {
-    meta.offset = line.offset;
-    meta.read_micros = now;
-    meta.stream = std::move(line.stream);
-    meta.runtime_time = std::move(line.runtime_time);
-    meta.tags.clear();
-    if (line.truncated) meta.tags.emplace_back("_truncated");
-    if (line.unparsed) {
-      meta.tags.emplace_back("_container_unparsed");
-      container_unparsed_.inc();
+  const bool transform = tail.unwrapper || tail.joiner;
+  if (transform) {
+    // Container and multiline inputs keep state across reads: they work on owned lines.
+    staged_.clear();
+    for (const auto& v : views_) staged_.push_back(to_tailed_line(v));
+    for (auto& l : owned_) staged_.push_back(std::move(l));
+    owned_.clear();
+    views_.clear();
+    if (tail.unwrapper) {
+      for (const auto& l : staged_) tail.unwrapper->push(l, owned_);
+      if (tail.tailer->finished()) tail.unwrapper->flush(owned_);
+      staged_.swap(owned_);
+      owned_.clear();
     }
-    const uint64_t token = next_token_++;
-    bytes_read_.inc(line.text.size());
-    if (line.truncated) lines_truncated_.inc();
-    state.read_end = line.end_offset;
-    Pending p{id.str(), line.end_offset, now, 0,
-              kafka::OutRecord{topics_[tail.input], key, std::move(line.text), kafka::encode_headers(meta)}};
-    p.cost = in_flight_cost(p);
-    in_flight_bytes_ += p.cost;
-    pending_.emplace(token, std::move(p));
-    state.acks.sent(token, line.end_offset);
-    if (!waiting_.empty() || !try_produce(token)) waiting_.push_back(token);
+    if (tail.joiner) {
+      for (auto& l : staged_) tail.joiner->push(std::move(l), now, owned_);
+      if (tail.tailer->finished()) tail.joiner->flush(owned_);
+      else tail.joiner->flush_if_idle(now, owned_);
+    } else {
+      owned_.swap(staged_);
+    }
   }
-  state.last_active = clock_.now();
-  lines_this_round += lines.size();
-  lines_read_.inc(lines.size());
+  const int64_t held = tail.tailer->held_bytes() + (tail.unwrapper ? tail.unwrapper->held_bytes() : 0) +
+                       (tail.joiner ? tail.joiner->held_bytes() : 0);
+  held_bytes_ += held - tail.held;
+  tail.held = held;
+  const size_t n = views_.size() + owned_.size();
+  if (n == 0) return 0;
+  FileState& state = state_for(tail.tailer->path(), tail.tailer->identity());
+  tail.record->set_file(tail.tailer->path(), tail.tailer->identity());
+  const int64_t read_micros = clock_.wall_micros();
+  char read_us_buf[24];
+  const auto [end, ec] = std::to_chars(read_us_buf, read_us_buf + sizeof read_us_buf, read_micros);
+  (void)ec;
+  const std::string_view read_us(read_us_buf, static_cast<size_t>(end - read_us_buf));
+  const int64_t cost_before = in_flight_bytes_;
+  int64_t bytes = 0;
+  for (const auto& v : views_) {
+    ship(tail, state, ShipLine{v.offset, v.end_offset, v.text, v.truncated, false, {}, {}}, read_micros, read_us);
+    bytes += v.end_offset - v.offset;
+  }
+  for (const auto& l : owned_) {
+    ship(tail, state, ShipLine{l.offset, l.end_offset, l.text, l.truncated, l.unparsed, l.stream, l.runtime_time}, read_micros, read_us);
+    bytes += l.end_offset - l.offset;
+  }
+  if (bytes > 0) cost_per_byte_ = std::max(1.0, static_cast<double>(in_flight_bytes_ - cost_before) / static_cast<double>(bytes));
+  state.last_active = now;
+  lines_read_.inc(n);
+  return n;
 }
 
 size_t Pipeline::run_once() {
+  if (watcher_ && watcher_->drain().names_changed) rescan_now_ = true;
   produce_waiting();
-  if (rescan_now_ || clock_.now() - last_scan_ >= config_.scan_interval) rescan();
+  // Requested rescans (inotify, a finished file) at most every 100 ms: a busy directory of unrelated
+  // files must not turn the loop into a glob walker.
+  const auto since_scan = clock_.now() - last_scan_;
+  if ((rescan_now_ && since_scan >= std::chrono::milliseconds(100)) || since_scan >= config_.scan_interval) rescan();
   size_t lines_this_round = 0;
-  std::vector<TailedLine> lines;
-  for (auto& tail : tails_) {
-    if (!waiting_.empty() || in_flight_bytes_ >= config_.max_in_flight_bytes) break;  // backpressure
-    read_tail(tail, lines, lines_this_round);
-    if (tail.drain_only && !tail.tailer->finished() && lines.empty() && tail.tailer->lag_bytes() == 0) tail.tailer->abandon();
+  // Files take turns being first, so a tight budget is shared instead of going to the first file.
+  const size_t count = tails_.size();
+  for (size_t i = 0; i < count; ++i) {
+    // Backpressure; but with nothing in flight only reading can free memory (see pipeline.h).
+    if (!waiting_.empty() || (memory_in_use() >= config_.memory_budget && unacked_ > 0)) break;
+    Tail& tail = tails_[(next_tail_ + i) % count];
+    const size_t lines = read_tail(tail);
+    lines_this_round += lines;
+    if (tail.drain_only && !tail.tailer->finished() && lines == 0 && tail.tailer->lag_bytes() == 0) tail.tailer->abandon();
   }
+  if (count > 0) next_tail_ = (next_tail_ + 1) % count;
   // Deleted files hold disk space: release them when read, or after the grace period whatever is left.
   for (auto& tail : tails_) {
     if (tail.tailer->finished() || !tail.tailer->unlinked()) continue;
@@ -277,12 +345,16 @@ size_t Pipeline::run_once() {
     }
   }
   const size_t before = tails_.size();
-  std::erase_if(tails_, [](const Tail& t) { return t.tailer->finished(); });
+  std::erase_if(tails_, [this](const Tail& t) {
+    if (t.tailer->finished()) held_bytes_ -= t.held;
+    return t.tailer->finished();
+  });
   if (tails_.size() != before) {
     rescan_now_ = true;  // a rotated path may already name its next file
     files_open_.set(static_cast<int64_t>(tails_.size()));
   }
-  producer_->poll(lines_this_round == 0 ? config_.poll_interval : std::chrono::milliseconds(0));
+  if (lines_this_round == 0) wait_for_work(config_.poll_interval);
+  else producer_->poll(std::chrono::milliseconds(0));
   if (clock_.now() - last_checkpoint_ >= config_.checkpoint_interval) {
     update_gauges();
     if (dirty_) {
@@ -295,27 +367,60 @@ size_t Pipeline::run_once() {
 }
 
 void Pipeline::on_delivery(uint64_t token, const Status& status) {
-  auto it = pending_.find(token);
-  if (it == pending_.end()) return;
+  if (token < first_token_ || token - first_token_ >= slots_.size()) return;
+  Slot& slot = slots_[token - first_token_];
+  if (slot.file == nullptr) return;  // already acknowledged
   if (!status.ok()) {
-    // Not acknowledged: produce it again rather than drop it; the watermark stays behind it meanwhile.
+    // A producer that cannot give the record back (not ours): nothing to produce again from. Count it;
+    // the watermark stays behind the line, so it is read and sent again after a restart.
     delivery_failures_.inc();
-    log::warn("kafka delivery failed, will retry", {{"error", status.message()}});
-    waiting_.push_back(token);
+    log::warn("kafka delivery failed without the record; it is sent again after a restart", {{"error", status.message()}});
     return;
   }
   lines_acked_.inc();
-  in_flight_bytes_ -= it->second.cost;
-  if (auto f = files_.find(it->second.file_key); f != files_.end()) {
-    f->second.acks.acked(token);
-    dirty_ = true;
+  in_flight_bytes_ -= slot.cost;
+  --unacked_;
+  slot.file->acks.acked(token);
+  slot.file = nullptr;
+  dirty_ = true;
+  while (!slots_.empty() && slots_.front().file == nullptr) {
+    slots_.pop_front();
+    ++first_token_;
   }
-  pending_.erase(it);
+}
+
+void Pipeline::on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) {
+  if (token < first_token_ || token - first_token_ >= slots_.size() || slots_[token - first_token_].file == nullptr) return;
+  // Not acknowledged: produce it again (from librdkafka's copy, handed back with the report) rather than
+  // drop it; the watermark stays behind it meanwhile.
+  delivery_failures_.inc();
+  log::warn("kafka delivery failed, will retry", {{"error", status.message()}});
+  waiting_.emplace_back(token, kafka::to_out_record(record));
+}
+
+void Pipeline::wait_for_work(std::chrono::milliseconds timeout) {
+  const int producer_fd = producer_->wakeup_fd();
+  if (timeout.count() <= 0 || producer_fd < 0 || !watcher_ || !watcher_->available()) {
+    producer_->poll(timeout);
+    return;
+  }
+  pollfd fds[2] = {{producer_fd, POLLIN, 0}, {watcher_->fd(), POLLIN, 0}};
+  ::poll(fds, 2, static_cast<int>(timeout.count()));
+  producer_->poll(std::chrono::milliseconds(0));
 }
 
 void Pipeline::update_gauges() {
+  if (watcher_) {
+    const auto& st = watcher_->stats();
+    inotify_init_failures_.inc(st.init_failures - watcher_reported_.init_failures);
+    inotify_watch_failures_.inc(st.watch_failures - watcher_reported_.watch_failures);
+    inotify_overflows_.inc(st.overflows - watcher_reported_.overflows);
+    watcher_reported_ = st;
+    inotify_watches_.set(static_cast<int64_t>(watcher_->watch_count()));
+  }
   in_flight_gauge_.set(in_flight_bytes_);
-  oldest_unacked_age_.set(pending_.empty() ? 0 : (clock_.wall_micros() - pending_.begin()->second.read_micros) / 1'000'000);
+  memory_gauge_.set(memory_in_use());
+  oldest_unacked_age_.set(slots_.empty() ? 0 : (clock_.wall_micros() - slots_.front().read_micros) / 1'000'000);
   std::vector<std::pair<metrics::Labels, int64_t>> lag;
   for (const auto& t : tails_) lag.push_back({{{"path", t.tailer->path()}}, t.tailer->lag_bytes()});
   registry_.set_gauge_family("logpipe_shipper_file_lag_bytes", "bytes in a tailed file not read yet", lag);
@@ -347,13 +452,13 @@ Status Pipeline::write_checkpoint() {
 
 Status Pipeline::shutdown() {
   const auto deadline = clock_.now() + config_.shutdown_timeout;
-  while ((!pending_.empty()) && clock_.now() < deadline) {
+  while (unacked_ > 0 && clock_.now() < deadline) {
     produce_waiting();
     producer_->poll(std::chrono::milliseconds(50));
   }
-  if (!pending_.empty())
+  if (unacked_ > 0)
     log::warn("shutdown with unacknowledged lines; they are read again at the next start",
-              {{"pending", static_cast<int64_t>(pending_.size())}});
+              {{"pending", static_cast<int64_t>(unacked_)}});
   return write_checkpoint();
 }
 

@@ -9,11 +9,29 @@
 // Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
 // best-effort after a delivery failure; idempotence keeps it otherwise).
 //
-// Backpressure: reading stops while the lines read and not yet acknowledged cost more than
-// max_in_flight_bytes of memory (records, our bookkeeping and librdkafka's copy); the files are the buffer. Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
+// Memory and backpressure: one budget (memory_budget) covers what lines cost between reading and
+// acknowledgement: the read buffer, each record in librdkafka's queue with its headers and our slot for it
+// (estimated per record, calibrated against RSS: bench/README.md), copies we keep of refused or failed
+// records, and what files hold between reads (the start of an unfinished line, a container partial
+// line, a multiline event being built). Reading stops while the total is at or above the budget, so when
+// Kafka is slow or down memory stays flat and the files are the buffer; it resumes by itself as
+// acknowledgements come in. librdkafka's own queue limits are sized from the budget
+// (producer_properties()) so that it never refuses what the budget allows. One exception keeps the
+// pipeline from stalling: unfinished lines and events can only complete by reading more, so when nothing
+// is in flight (no acknowledgement will free anything) reading goes on even above the budget; what files
+// hold is bounded per file by tail.max_line_bytes and multiline.max_bytes.
+// Threading: everything runs on the caller's thread, delivery reports included (Producer::poll).
 //
-// Discovery: every scan_interval (and at once when a tailed file finished) each input's globs are
-// expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
+// Cost per line (the hot path): a line is read into one buffer shared by all files and handed to the
+// producer as views (value, the file's key and shared headers built once per file, a few headers of its
+// own); librdkafka copies it, we keep no copy. What we keep per line in flight is a slot (token ->
+// file, end offset, cost) and the file's ack entry, both in deques. A record is copied only on the rare
+// paths: the producer refused it (local queue full) or Kafka reported it failed (the copy comes from the
+// delivery report), and it is produced again from that copy.
+//
+// Discovery: every scan_interval (at once when a tailed file finished, and when inotify reports a name
+// created, renamed or deleted in a directory the globs can match in: FileWatcher; such requested rescans
+// at most every 100 ms) each input's globs are expanded; a file gets a tailer unless one already has it open (same device and inode). A rotated file
 // found again under its new name resumes where the previous tailer stopped reading (its identity is still
 // known), so nothing is read twice or skipped. At start-up, a checkpointed file whose path now names
 // another file (rotated while the shipper was stopped) is searched for in its directory and read to its end.
@@ -21,12 +39,14 @@
 // (output blocked), it is closed anyway and its unread bytes are counted as dropped (reason
 // deleted_file_timeout): a bounded loss chosen so a blocked output cannot fill the disk.
 // A last line without '\n' is shipped once the file has not grown for idle_flush.
+// Waiting: when a round read nothing, the pipeline sleeps up to poll_interval on the producer's wakeup
+// descriptor (delivery reports) and inotify's together, so an append or a new file is read at once.
 
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +55,9 @@
 #include "common/metrics.h"
 #include "common/ack_tracker.h"
 #include "shipper/file_tail/checkpoint_store.h"
+#include "shipper/file_tail/file_record.h"
 #include "shipper/file_tail/file_tailer.h"
+#include "shipper/file_tail/file_watcher.h"
 #include "shipper/container/container_log.h"
 #include "shipper/multiline/multiline_joiner.h"
 #include "shipper/shipper_config.h"
@@ -57,9 +79,16 @@ class Pipeline final : public kafka::DeliveryHandler {
   Status shutdown();
 
   void on_delivery(uint64_t token, const Status& status) override;
+  void on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) override;
 
   int64_t in_flight_bytes() const { return in_flight_bytes_; }
-  size_t pending_records() const { return pending_.size(); }
+  // What counts against memory_budget now.
+  int64_t memory_in_use() const { return in_flight_bytes_ + held_bytes_ + static_cast<int64_t>(read_buffer_.size()); }
+  // librdkafka queue limits derived from the budget, added to `properties` unless set there.
+  static std::map<std::string, std::string> producer_properties(const ShipperConfig& config,
+                                                                std::map<std::string, std::string> properties);
+  // Lines read and not yet acknowledged.
+  size_t pending_records() const { return unacked_; }
   // Paths currently tailed, for tests and diagnostics.
   std::vector<std::string> tailed_paths() const;
   Status write_checkpoint();
@@ -72,14 +101,23 @@ class Pipeline final : public kafka::DeliveryHandler {
     int64_t read_end = 0;  // end of the last line sent: where a new tailer of this file resumes
     std::chrono::steady_clock::time_point last_active;
   };
-  struct Pending {
-    std::string file_key;
+  // One line handed to the producer, at index token - first_token_ of slots_.
+  struct Slot {
+    FileState* file;  // null once acknowledged (the FileState may be gone by then)
     int64_t end_offset;
     int64_t read_micros;
-    int64_t cost;  // counted against max_in_flight_bytes
-    kafka::OutRecord record;
+    int64_t cost;  // counted against memory_budget
   };
-  static int64_t in_flight_cost(const Pending& p);
+  // A line as it leaves the tailer (views), the container unwrapper or the multiline joiner (owned).
+  struct ShipLine {
+    int64_t offset;
+    int64_t end_offset;
+    std::string_view text;
+    bool truncated;
+    bool unparsed;
+    std::string_view stream;
+    std::string_view runtime_time;
+  };
   struct Tail {
     size_t input;
     std::unique_ptr<FileTailer> tailer;
@@ -87,6 +125,8 @@ class Pipeline final : public kafka::DeliveryHandler {
     std::optional<std::chrono::steady_clock::time_point> unlinked_since;
     std::unique_ptr<ContainerUnwrapper> unwrapper;  // docker and cri inputs
     std::unique_ptr<MultilineJoiner> joiner;        // null: one record per line
+    std::unique_ptr<FileRecordTemplate> record;     // key and shared headers of this file's records
+    int64_t held = 0;  // bytes held between reads (tailer, unwrapper, joiner), as counted in held_bytes_
     int64_t last_read_offset = -1;
     std::chrono::steady_clock::time_point last_growth;  // when the file last gave us bytes
   };
@@ -96,9 +136,12 @@ class Pipeline final : public kafka::DeliveryHandler {
   void add_tail(size_t input, const std::string& path, bool drain_only);
   void rescan();
   void recover_rotated_while_stopped();
-  void read_tail(Tail& tail, std::vector<TailedLine>& lines, size_t& lines_this_round);
+  // Reads what the budget allows from one file and ships it; returns the number of lines.
+  size_t read_tail(Tail& tail);
+  void ship(Tail& tail, FileState& state, const ShipLine& line, int64_t read_micros, std::string_view read_us);
   void produce_waiting();
-  bool try_produce(uint64_t token);
+  // Sleeps up to `timeout` for delivery reports or file activity, then serves the reports.
+  void wait_for_work(std::chrono::milliseconds timeout);
   void update_gauges();
 
   ShipperConfig config_;
@@ -110,10 +153,20 @@ class Pipeline final : public kafka::DeliveryHandler {
   std::vector<Tail> tails_;
   std::map<std::string, FileState> files_;                 // key: FileIdentity::str()
   std::map<std::string, CheckpointEntry> resume_entries_;  // from the checkpoint file, by identity
-  std::map<uint64_t, Pending> pending_;                    // read, not yet acknowledged; oldest first
-  std::deque<uint64_t> waiting_;                           // not accepted by the producer yet (or failed)
+  std::deque<Slot> slots_;       // read, not all acknowledged; front = oldest unacknowledged (token first_token_)
+  uint64_t first_token_ = 1;
   uint64_t next_token_ = 1;
-  int64_t in_flight_bytes_ = 0;
+  size_t unacked_ = 0;
+  std::deque<std::pair<uint64_t, kafka::OutRecord>> waiting_;  // refused by the producer or failed: our copy
+  int64_t in_flight_bytes_ = 0;  // records read and not acknowledged, and our copies of waiting ones
+  int64_t held_bytes_ = 0;       // sum of Tail::held
+  double cost_per_byte_ = 8;       // in-flight cost per byte read, from the last batch (sizes the next read)
+  size_t next_tail_ = 0;           // reading starts here next round (files take turns)
+  std::vector<char> read_buffer_;  // shared by all tailers
+  std::unique_ptr<FileWatcher> watcher_;
+  FileWatcher::Stats watcher_reported_;  // what the counters below have been told
+  std::vector<LineView> views_;
+  std::vector<TailedLine> owned_, staged_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::time_point last_scan_;
   bool dirty_ = false;
@@ -129,7 +182,12 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& container_unparsed_;
   metrics::Gauge& files_open_;
   metrics::Gauge& in_flight_gauge_;
+  metrics::Gauge& memory_gauge_;
   metrics::Gauge& oldest_unacked_age_;
+  metrics::Counter& inotify_init_failures_;
+  metrics::Counter& inotify_watch_failures_;
+  metrics::Counter& inotify_overflows_;
+  metrics::Gauge& inotify_watches_;
   metrics::Registry& registry_;
 };
 

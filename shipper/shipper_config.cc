@@ -59,13 +59,16 @@ void declare(config::Reader& r, ShipperConfig& c) {
                                       "a deleted file still being read is closed after this long; unread bytes are counted as dropped");
     c.max_line_bytes = t.bytes("max_line_bytes", "1MiB", 1024, 64 << 20,
                                "longer lines are truncated to this size and counted");
-    c.max_in_flight_bytes = t.bytes("max_in_flight_bytes", "16MiB", 64 << 10, int64_t{16} << 30,
-                                    "memory held by lines read but not yet acknowledged by Kafka (our record, "
-                                    "bookkeeping and librdkafka's copy); reading pauses above it");
+    c.inotify = t.boolean("inotify", true,
+                          "notice new files and appends at once (inotify on the globs' directories); scan_interval "
+                          "and poll_interval stay the safety net");
     t.finish();
   }
   c.status_listen = r.string("status_listen", "127.0.0.1:9600",
                              "host:port serving GET /metrics (Prometheus) and GET /health; empty = off");
+  c.memory_budget = r.bytes("memory_budget", "10MiB", 256 << 10, int64_t{16} << 30,
+                            "memory for lines read and not yet acknowledged by Kafka: librdkafka's queue (sized from "
+                            "it), line and multiline/container buffers; reading pauses above it (the files are the buffer)");
   c.shutdown_timeout = r.duration("shutdown_timeout", "10s", "on SIGTERM, how long to wait for Kafka to acknowledge");
 }
 

@@ -41,7 +41,8 @@ struct ShipperConfig {
   std::chrono::milliseconds deleted_file_grace{300000};
   std::chrono::milliseconds shutdown_timeout{10000};
   int64_t max_line_bytes = 1 << 20;
-  int64_t max_in_flight_bytes = 16 << 20;
+  bool inotify = true;
+  int64_t memory_budget = 10 << 20;  // everything lines cost while read and not acknowledged: pipeline.h
 };
 
 // The topic for one input from kafka.topic: "{service}", "{host}" and "{label.NAME}" are replaced

@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "common/kafka/record_format.h"
 #include "common/result.h"
@@ -21,12 +23,44 @@ struct OutRecord {
   Headers headers;
 };
 
+struct HeaderView {
+  std::string_view name;
+  std::string_view value;
+};
+
+// A record as views, for callers that keep no copy: the bytes need to live only during the call.
+// Headers come in two parts so that a caller can build the part shared by many records (e.g. every line
+// of one file) once; the record carries `shared` followed by `own`.
+struct RecordView {
+  std::string_view topic;
+  std::string_view key;
+  std::string_view value;
+  std::span<const HeaderView> shared;
+  std::span<const HeaderView> own;
+};
+
+// An owned copy of a view (for the rare paths that must keep a record: queue full, failed delivery).
+inline OutRecord to_out_record(const RecordView& r) {
+  OutRecord out{std::string(r.topic), std::string(r.key), std::string(r.value), {}};
+  out.headers.reserve(r.shared.size() + r.own.size());
+  for (const auto& h : r.shared) out.headers.emplace_back(h.name, h.value);
+  for (const auto& h : r.own) out.headers.emplace_back(h.name, h.value);
+  return out;
+}
+
 class DeliveryHandler {
  public:
   virtual ~DeliveryHandler() = default;
   // Exactly one call per accepted produce(), with the caller's token. A failed status means the broker
   // did NOT acknowledge the record (after the client's own retries); the caller must not treat it as sent.
   virtual void on_delivery(uint64_t token, const Status& status) = 0;
+  // A failed delivery together with the record as it was produced (views valid during the call only), so
+  // a handler that keeps no copy of what it produced can produce it again. Producers call this instead
+  // of on_delivery() for failures; by default it forwards to on_delivery().
+  virtual void on_delivery_failed(uint64_t token, const Status& status, const RecordView& record) {
+    (void)record;
+    on_delivery(token, status);
+  }
 };
 
 class Producer {
@@ -34,8 +68,14 @@ class Producer {
   virtual ~Producer() = default;
   // Queues a copy of `record`. An error means it was not queued (e.g. local queue full): retry later.
   virtual Status produce(const OutRecord& record, uint64_t token) = 0;
+  // The same from views, without building an OutRecord (the hot path of the file pipeline). The default
+  // builds one; the librdkafka producer copies the views straight into its own message.
+  virtual Status produce_view(const RecordView& record, uint64_t token) { return produce(to_out_record(record), token); }
   // Serves delivery reports and client events; waits at most `timeout` if there is nothing to serve.
   virtual void poll(std::chrono::milliseconds timeout) = 0;
+  // A descriptor that becomes readable when poll() has something to serve, so that a caller can wait on
+  // it together with its own (poll(2)) and then call poll(0). -1: not offered; call poll(timeout) instead.
+  virtual int wakeup_fd() const { return -1; }
   // Waits until every queued record has a delivery report, or the timeout passes.
   virtual Status flush(std::chrono::milliseconds timeout) = 0;
   // Records queued and not yet reported.

@@ -1,16 +1,34 @@
 #pragma once
-// Producer on librdkafka. Defaults favour no loss: enable.idempotence=true (implies acks=all and
-// in-order retries), zstd compression; any librdkafka property given in `properties` overrides them
-// (SASL, TLS, batching).
-
-#include <librdkafka/rdkafkacpp.h>
+// Producer on librdkafka (its C API: no per-record wrapper objects). Defaults favour no loss:
+// enable.idempotence=true (implies acks=all and in-order retries), zstd compression; any librdkafka
+// property given in `properties` overrides them (SASL, TLS, batching).
+//
+// Per record: one librdkafka message holding a copy of value and key (RD_KAFKA_MSG_F_COPY: one
+// allocation, the copy is a memcpy into it) plus its headers; the caller keeps nothing. Topic handles
+// are looked up once per topic name and cached.
+//
+// Connectivity (connected()): false after librdkafka reports all brokers down; true again on the next
+// acknowledged record or, when nothing is in flight, once a broker answers the metadata request poll()
+// sends while disconnected (at most every 2 s, waiting up to 200 ms: only when there is nothing else to
+// wait for), so /health recovers without traffic.
+//
+// Waiting: wakeup_fd() is a pipe librdkafka writes to when delivery reports or errors wait to be served
+// (rd_kafka_queue_io_event_enable on its main queue); poll() drains it.
+//
+// Threading: produce*(), poll() and flush() from one thread; delivery reports and client errors are
+// served by poll()/flush() on that thread. connected() may be read from any thread.
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/kafka/producer.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
 
 namespace logpipe::kafka {
 
@@ -19,9 +37,13 @@ class RdKafkaProducer final : public Producer {
   static Result<std::unique_ptr<RdKafkaProducer>> create(const std::map<std::string, std::string>& properties,
                                                          DeliveryHandler& handler);
   ~RdKafkaProducer() override;
+  RdKafkaProducer(const RdKafkaProducer&) = delete;
+  RdKafkaProducer& operator=(const RdKafkaProducer&) = delete;
 
   Status produce(const OutRecord& record, uint64_t token) override;
+  Status produce_view(const RecordView& record, uint64_t token) override;
   void poll(std::chrono::milliseconds timeout) override;
+  int wakeup_fd() const override { return wake_[0]; }
   Status flush(std::chrono::milliseconds timeout) override;
   int64_t in_flight() const override;
   bool connected() const override { return connected_.load(); }
@@ -29,11 +51,18 @@ class RdKafkaProducer final : public Producer {
   static std::map<std::string, std::string> default_properties();
 
  private:
-  class Callbacks;
-  RdKafkaProducer() = default;
-  std::unique_ptr<Callbacks> callbacks_;
-  std::unique_ptr<RdKafka::Producer> producer_;
+  struct Callbacks;
+  friend struct Callbacks;
+  explicit RdKafkaProducer(DeliveryHandler& handler) : handler_(handler) {}
+  rd_kafka_topic_s* topic(std::string_view name);
+  void probe_if_idle_and_disconnected();
+
+  DeliveryHandler& handler_;
+  rd_kafka_s* rk_ = nullptr;
+  std::vector<std::pair<std::string, rd_kafka_topic_s*>> topics_;  // few: one per topic name
   std::atomic<bool> connected_{true};
+  int wake_[2] = {-1, -1};  // pipe librdkafka writes to when its main queue (delivery reports) gets work
+  std::chrono::steady_clock::time_point last_probe_{};
 };
 
 }  // namespace logpipe::kafka

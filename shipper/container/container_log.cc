@@ -1,5 +1,7 @@
 #include "shipper/container/container_log.h"
 
+#include <simdjson.h>
+
 namespace logpipe::shipper {
 
 void ContainerUnwrapper::append(TailedLine piece, bool complete, std::vector<TailedLine>& out) {
@@ -19,15 +21,20 @@ void ContainerUnwrapper::flush(std::vector<TailedLine>& out) {
   partial_.reset();
 }
 
-void ContainerUnwrapper::push(TailedLine raw, std::vector<TailedLine>& out) {
+void ContainerUnwrapper::push(const LineView& raw, std::vector<TailedLine>& out) {
   TailedLine c;
   c.offset = raw.offset;
   c.end_offset = raw.end_offset;
   c.truncated = raw.truncated;
   if (kind_ == Kind::kDocker) {
+    thread_local simdjson::dom::parser parser;
+    thread_local std::string padded;  // the record being parsed, with room for simdjson's padding
     simdjson::dom::element doc;
     std::string_view log, stream, time;
-    if (!raw.truncated && parser_.parse(raw.text).get(doc) == simdjson::SUCCESS &&
+    // simdjson reads a little past the end: parse from a copy with room for its padding.
+    padded.assign(raw.text);
+    padded.reserve(raw.text.size() + simdjson::SIMDJSON_PADDING);
+    if (!raw.truncated && parser.parse(padded.data(), padded.size(), false).get(doc) == simdjson::SUCCESS &&
         doc["log"].get(log) == simdjson::SUCCESS) {
       if (doc["stream"].get(stream) != simdjson::SUCCESS) stream = {};
       if (doc["time"].get(time) != simdjson::SUCCESS) time = {};
@@ -41,21 +48,21 @@ void ContainerUnwrapper::push(TailedLine raw, std::vector<TailedLine>& out) {
     }
   } else {
     // <time> <stream> <P|F> <content>; content may be empty.
-    const std::string& t = raw.text;
+    const std::string_view t = raw.text;
     const size_t s1 = t.find(' ');
-    const size_t s2 = s1 == std::string::npos ? s1 : t.find(' ', s1 + 1);
-    if (s2 != std::string::npos && s2 + 2 <= t.size() && (t[s2 + 1] == 'P' || t[s2 + 1] == 'F') &&
+    const size_t s2 = s1 == std::string_view::npos ? s1 : t.find(' ', s1 + 1);
+    if (s2 != std::string_view::npos && s2 + 2 <= t.size() && (t[s2 + 1] == 'P' || t[s2 + 1] == 'F') &&
         (s2 + 2 == t.size() || t[s2 + 2] == ' ')) {
-      c.runtime_time = t.substr(0, s1);
-      c.stream = t.substr(s1 + 1, s2 - s1 - 1);
-      c.text = s2 + 3 <= t.size() ? t.substr(s2 + 3) : std::string();
+      c.runtime_time.assign(t.substr(0, s1));
+      c.stream.assign(t.substr(s1 + 1, s2 - s1 - 1));
+      if (s2 + 3 <= t.size()) c.text.assign(t.substr(s2 + 3));
       append(std::move(c), t[s2 + 1] == 'F', out);
       return;
     }
   }
   // Not a record of this runtime: ship it as it is, tagged, after whatever partial came before it.
   flush(out);
-  c.text = std::move(raw.text);
+  c.text.assign(raw.text);
   c.unparsed = true;
   out.push_back(std::move(c));
 }

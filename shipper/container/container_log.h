@@ -7,9 +7,8 @@
 //           are joined until the F record
 // The joined line keeps the offset of its first record and ends where its last record ends. A record that
 // does not parse is passed on as it is, tagged (container_error), never dropped.
-// Threading: single-threaded (one per tailed file).
-
-#include <simdjson.h>
+// Threading: single-threaded (one per tailed file). The JSON parser and its buffers are shared by all
+// unwrappers of a thread (one per thread), so a hundred docker files do not hold a hundred parsers.
 
 #include <optional>
 #include <string>
@@ -25,7 +24,12 @@ class ContainerUnwrapper {
   explicit ContainerUnwrapper(Kind kind) : kind_(kind) {}
 
   // Appends complete application lines (text, stream, runtime_time set) to `out`.
-  void push(TailedLine raw, std::vector<TailedLine>& out);
+  void push(const LineView& raw, std::vector<TailedLine>& out);
+  void push(const TailedLine& raw, std::vector<TailedLine>& out) {
+    push(LineView{raw.offset, raw.end_offset, raw.text, raw.truncated}, out);
+  }
+  // Memory held by a partial line (for the pipeline's memory budget).
+  int64_t held_bytes() const { return partial_ ? static_cast<int64_t>(partial_->text.capacity()) : 0; }
   bool has_partial() const { return partial_.has_value(); }
   // Emits a partial line as it is (the file finished or went idle).
   void flush(std::vector<TailedLine>& out);
@@ -33,7 +37,6 @@ class ContainerUnwrapper {
  private:
   void append(TailedLine piece, bool complete, std::vector<TailedLine>& out);
   Kind kind_;
-  simdjson::dom::parser parser_;
   std::optional<TailedLine> partial_;
 };
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -52,53 +53,82 @@ int64_t FileTailer::lag_bytes() const {
   return st.st_size > read_offset_ ? st.st_size - read_offset_ : 0;
 }
 
-void FileTailer::split_lines(const char* data, size_t n, std::vector<TailedLine>& out) {
+TailedLine to_tailed_line(const LineView& v) {
+  TailedLine l;
+  l.offset = v.offset;
+  l.end_offset = v.end_offset;
+  l.text.assign(v.text);
+  l.truncated = v.truncated;
+  return l;
+}
+
+LineView FileTailer::make_line(int64_t offset, int64_t end_offset, std::string_view text) {
+  LineView l{offset, end_offset, text, false};
+  if (!l.text.empty() && l.text.back() == '\r') l.text.remove_suffix(1);  // CRLF files
+  if (static_cast<int64_t>(l.text.size()) > max_line_bytes_) {
+    l.text = l.text.substr(0, static_cast<size_t>(max_line_bytes_));
+    l.truncated = true;
+    ++stats_.lines_truncated;
+  }
+  return l;
+}
+
+void FileTailer::split_lines(const char* data, size_t n, std::vector<LineView>& out) {
   int64_t pos = read_offset_ - static_cast<int64_t>(n);  // file offset of data[0]
   const char* p = data;
   const char* const end = data + n;
-  while (p < end) {
+  if (discarding_) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', n));
+    if (nl == nullptr) return;  // still inside the over-long line
+    pos += nl + 1 - p;
+    p = nl + 1;
+    discarding_ = false;
+    partial_offset_ = pos;
+  }
+  if (!partial_.empty() && p < end) {
+    // The line begun in an earlier poll: join it here, the view points at joined_.
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (discarding_) {
-      if (nl == nullptr) return;  // still inside the over-long line
-      pos += nl + 1 - p;
-      p = nl + 1;
-      discarding_ = false;
-      partial_offset_ = pos;
-      continue;
-    }
     if (nl == nullptr) {
       partial_.append(p, static_cast<size_t>(end - p));
       if (static_cast<int64_t>(partial_.size()) > max_line_bytes_) {
-        // Over-long line: ship its head now, skip the rest up to the next '\n'. Its end offset is where we
-        // are, so a restart resumes inside the skipped part and ships that tail as a line of its own.
-        TailedLine& l = out.emplace_back();
-        l.offset = partial_offset_;
-        l.end_offset = read_offset_;
-        partial_.resize(static_cast<size_t>(max_line_bytes_));
-        l.text = std::move(partial_);
-        l.truncated = true;
-        ++stats_.lines_truncated;
+        // Over-long line: ship its head now, skip the rest up to the next '\n'. Its end offset is where
+        // we are, so a restart resumes inside the skipped part and ships that tail as a line of its own.
+        joined_.swap(partial_);
         partial_.clear();
+        LineView l{partial_offset_, read_offset_, std::string_view(joined_).substr(0, static_cast<size_t>(max_line_bytes_)), true};
+        ++stats_.lines_truncated;
+        out.push_back(l);
         discarding_ = true;
       }
       return;
     }
-    TailedLine& l = out.emplace_back();
-    l.offset = partial_offset_;
-    l.end_offset = pos + (nl - p) + 1;
-    l.text = std::move(partial_);
-    l.text.append(p, static_cast<size_t>(nl - p));
+    partial_.append(p, static_cast<size_t>(nl - p));
+    joined_.swap(partial_);
     partial_.clear();
-    if (!l.text.empty() && l.text.back() == '\r') l.text.pop_back();  // CRLF files
-    if (static_cast<int64_t>(l.text.size()) > max_line_bytes_) {
-      l.text.resize(static_cast<size_t>(max_line_bytes_));
-      l.truncated = true;
-      ++stats_.lines_truncated;
-    }
-    pos = l.end_offset;
+    const int64_t line_end = pos + (nl - p) + 1;
+    out.push_back(make_line(partial_offset_, line_end, joined_));
+    pos = line_end;
     partial_offset_ = pos;
     p = nl + 1;
   }
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (nl == nullptr) break;
+    const int64_t line_end = pos + (nl - p) + 1;
+    out.push_back(make_line(pos, line_end, std::string_view(p, static_cast<size_t>(nl - p))));
+    pos = line_end;
+    p = nl + 1;
+  }
+  partial_offset_ = pos;
+  if (p == end) return;
+  const auto rest = static_cast<size_t>(end - p);
+  if (static_cast<int64_t>(rest) > max_line_bytes_) {
+    out.push_back(LineView{pos, read_offset_, std::string_view(p, static_cast<size_t>(max_line_bytes_)), true});
+    ++stats_.lines_truncated;
+    discarding_ = true;
+    return;
+  }
+  partial_.assign(p, rest);
 }
 
 bool FileTailer::unlinked() const {
@@ -128,6 +158,18 @@ int64_t FileTailer::abandon() {
 }
 
 Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
+  std::vector<char> buffer(std::max<size_t>(max_bytes, 1));
+  std::vector<LineView> views;
+  auto s = poll_views(views, max_bytes, buffer);
+  for (const auto& v : views) out.push_back(to_tailed_line(v));
+  return s;
+}
+
+Status FileTailer::poll_views(std::vector<LineView>& out, size_t max_bytes, std::vector<char>& buffer) {
+  // Views handed out by the previous poll are dead now; do not keep a long line's memory around.
+  constexpr size_t kKeepCapacity = 16 << 10;  // x2 per file; a 100 files hold at most ~3 MiB
+  if (joined_.capacity() > kKeepCapacity) std::string().swap(joined_);
+  else joined_.clear();
   if (finished_) return Status::Ok();
   if (fd_ < 0 && !try_open()) return Status::Ok();
 
@@ -141,11 +183,11 @@ Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
     restart_at(0);
   }
 
-  char buf[64 * 1024];
-  size_t budget = max_bytes;
+  const size_t want = std::min(max_bytes, buffer.size());
+  size_t got = 0;
   bool at_eof = false;
-  while (budget > 0) {
-    const ssize_t n = ::read(fd_, buf, std::min(sizeof buf, budget));
+  while (got < want) {
+    const ssize_t n = ::read(fd_, buffer.data() + got, want - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Error(path_ + ": read: " + std::strerror(errno));
@@ -154,11 +196,13 @@ Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
       at_eof = true;
       break;
     }
-    read_offset_ += n;
-    budget -= static_cast<size_t>(n);
-    split_lines(buf, static_cast<size_t>(n), out);
+    got += static_cast<size_t>(n);
   }
-  if (id_.fingerprint == 0 && !out.empty()) id_.fingerprint = read_fingerprint(fd_);
+  read_offset_ += static_cast<int64_t>(got);
+  const size_t before = out.size();
+  if (got > 0) split_lines(buffer.data(), got, out);
+  if (partial_.capacity() > kKeepCapacity && partial_.size() < kKeepCapacity / 2) partial_.shrink_to_fit();
+  if (id_.fingerprint == 0 && out.size() > before) id_.fingerprint = read_fingerprint(fd_);
 
   if (at_eof) {
     struct stat now {};
@@ -167,11 +211,9 @@ Status FileTailer::poll(std::vector<TailedLine>& out, size_t max_bytes) {
     if (moved) {
       // Rotated away or deleted, and read to its end: its unterminated last line will never be completed.
       if (!partial_.empty() && !discarding_) {
-        TailedLine& l = out.emplace_back();
-        l.offset = partial_offset_;
-        l.end_offset = read_offset_;
-        l.text = std::move(partial_);
+        last_.swap(partial_);
         partial_.clear();
+        out.push_back(LineView{partial_offset_, read_offset_, last_, false});
         if (id_.fingerprint == 0) id_.fingerprint = read_fingerprint(fd_);
       }
       close_fd();

@@ -5,11 +5,16 @@
 // reports finished(); the pipeline then drops it, and its discovery picks up whatever file the path (or
 // the rotated name, if an input's glob matches it) names next.
 // Threading: single-threaded (the pipeline thread). Owns its file descriptor.
+//
+// Memory: poll_views() reads into a buffer the caller provides (one for all tailers) and returns views
+// of the lines in it; a tailer itself keeps only the start of an unfinished line (and the one line per
+// poll that joins it with what follows), so a hundred idle tailers hold next to nothing (held_bytes()).
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -28,6 +33,17 @@ struct TailedLine {
   bool unparsed = false;     // not a record of the input's container format: shipped as read
 };
 
+// A line as poll_views() returns it: `text` points into the caller's read buffer or into the tailer, and
+// stays valid until the next poll of this tailer or the next use of that buffer, whichever comes first.
+struct LineView {
+  int64_t offset = 0;
+  int64_t end_offset = 0;
+  std::string_view text;  // without the '\n' (and a '\r' before it), at most max_line_bytes
+  bool truncated = false;
+};
+
+TailedLine to_tailed_line(const LineView& v);
+
 struct TailStats {
   uint64_t truncations_detected = 0;  // copytruncate events
   uint64_t bytes_possibly_missed = 0;  // bytes written after our read offset before a truncation
@@ -44,7 +60,10 @@ class FileTailer {
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
 
-  // Reads at most about `max_bytes` and appends complete lines to `out`; they belong to identity().
+  // Reads at most min(max_bytes, buffer.size()) bytes into `buffer` and appends the complete lines to
+  // `out` as views (see LineView); they belong to identity().
+  Status poll_views(std::vector<LineView>& out, size_t max_bytes, std::vector<char>& buffer);
+  // The same with owned copies of the lines (tests, and callers that keep lines).
   Status poll(std::vector<TailedLine>& out, size_t max_bytes);
 
   const std::string& path() const { return path_; }
@@ -57,6 +76,10 @@ class FileTailer {
   int64_t abandon();
   // Bytes of a started line still waiting for its '\n'.
   bool has_partial() const { return !partial_.empty() && !discarding_; }
+  // Memory this tailer holds for line bytes (for the pipeline's memory budget).
+  int64_t held_bytes() const {
+    return static_cast<int64_t>(partial_.capacity() + joined_.capacity() + last_.capacity());
+  }
   // Ships the waiting bytes as a line now (the writer went quiet mid-line); what is appended later starts
   // a new line.
   std::optional<TailedLine> take_partial();
@@ -71,7 +94,8 @@ class FileTailer {
  private:
   bool try_open();
   void close_fd();
-  void split_lines(const char* data, size_t n, std::vector<TailedLine>& out);
+  void split_lines(const char* data, size_t n, std::vector<LineView>& out);
+  LineView make_line(int64_t offset, int64_t end_offset, std::string_view text);
   void restart_at(int64_t offset);
 
   std::string path_;
@@ -81,6 +105,8 @@ class FileTailer {
   FileIdentity id_;
   int64_t read_offset_ = 0;     // next byte to read from the file
   std::string partial_;         // bytes of an incomplete line
+  std::string joined_;          // this poll's line that began in an earlier one (LineView storage)
+  std::string last_;            // the unterminated last line of a finished file (LineView storage)
   int64_t partial_offset_ = 0;  // file offset of partial_[0]
   bool discarding_ = false;     // inside an over-long line, skipping to its '\n'
   bool finished_ = false;

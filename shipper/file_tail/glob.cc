@@ -105,4 +105,55 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
   return out;
 }
 
+std::vector<std::string> glob_directories(const std::string& pattern, size_t limit) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  const auto segments = split(pattern);
+  if (segments.size() < 2 && !pattern.starts_with('/')) {
+    out.emplace_back(".");
+    return out;
+  }
+  size_t first_magic = 0;
+  while (first_magic + 1 < segments.size() && !has_magic(segments[first_magic])) ++first_magic;
+  // segments[0 .. first_magic) is the literal directory; the last segment is the file name.
+  std::string base;
+  for (size_t i = 0; i < first_magic; ++i) {
+    if (i > 0) base.push_back('/');
+    base.append(segments[i]);
+  }
+  if (base.empty()) base.assign(1, pattern.starts_with('/') ? '/' : '.');
+  std::error_code ec;
+  if (!fs::is_directory(base, ec)) return out;
+  out.push_back(base);
+  const size_t dir_segments = segments.size() - 1 - first_magic;  // wildcard-able directory segments
+  if (dir_segments == 0) return out;
+  const bool recursive = std::find(segments.begin() + static_cast<std::ptrdiff_t>(first_magic), segments.end(), "**") != segments.end();
+  if (recursive) {
+    for (auto it = fs::recursive_directory_iterator(base, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator() && out.size() < limit; it.increment(ec)) {
+      std::error_code dec;
+      if (it->is_directory(dec)) out.push_back(it->path().string());
+    }
+  } else {
+    // Directories whose path matches the pattern's directory segments so far.
+    std::vector<std::pair<fs::path, size_t>> stack{{fs::path(base), 0}};
+    while (!stack.empty() && out.size() < limit) {
+      auto [dir, depth] = stack.back();
+      stack.pop_back();
+      for (auto it = fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::directory_iterator() && out.size() < limit; it.increment(ec)) {
+        std::error_code dec;
+        if (!it->is_directory(dec)) continue;
+        const std::string name = it->path().filename().string();
+        if (::fnmatch(segments[first_magic + depth].c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
+        out.push_back(it->path().string());
+        if (depth + 1 < dir_segments) stack.emplace_back(it->path(), depth + 1);
+      }
+      ec.clear();
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace logpipe::shipper

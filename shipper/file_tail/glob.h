@@ -18,4 +18,9 @@ bool glob_match(std::string_view pattern, std::string_view path);
 // are skipped: a glob never fails, it finds what it can.
 std::vector<std::string> expand_glob(const std::string& pattern);
 
+// The existing directories in which a file matching `pattern` could appear or be renamed to (for inotify
+// watches): the literal prefix directory, and below it every directory the pattern's wildcard segments
+// (or `**`) can walk through, at most `limit` in all. Sorted.
+std::vector<std::string> glob_directories(const std::string& pattern, size_t limit = 4096);
+
 }  // namespace logpipe::shipper

@@ -49,6 +49,8 @@ class MultilineJoiner {
   // Emits the event being built, whatever its age (the file finished).
   void flush(std::vector<TailedLine>& out);
   bool has_pending() const { return pending_.has_value(); }
+  // Memory held by the event being built (for the pipeline's memory budget).
+  int64_t held_bytes() const { return pending_ ? static_cast<int64_t>(pending_->text.capacity()) : 0; }
 
  private:
   explicit MultilineJoiner(MultilineOptions options) : options_(std::move(options)) {}

@@ -26,6 +26,13 @@ class FakeProducer final : public kafka::Producer {
     auto reports = std::move(reports_);
     reports_.clear();
     for (auto& [token, status] : reports) handler_.on_delivery(token, status);
+    auto failed = std::move(failed_);
+    failed_.clear();
+    for (auto& [token, r] : failed) {
+      std::vector<kafka::HeaderView> headers;
+      for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+      handler_.on_delivery_failed(token, Error("Broker: Message timed out"), kafka::RecordView{r.topic, r.key, r.value, {}, headers});
+    }
   }
   Status flush(std::chrono::milliseconds t) override {
     poll(t);
@@ -35,7 +42,13 @@ class FakeProducer final : public kafka::Producer {
   bool connected() const override { return true; }
 
   void ack(uint64_t token) { report(token, Status::Ok()); }
-  void fail(uint64_t token) { report(token, Error("Broker: Message timed out")); }
+  // Reports a failure with the record handed back, as librdkafka's delivery report carries it.
+  void fail(uint64_t token) {
+    auto it = in_flight_.find(token);
+    if (it == in_flight_.end()) return;
+    failed_.emplace_back(token, std::move(it->second));
+    in_flight_.erase(it);
+  }
   void ack_all() {
     std::vector<uint64_t> tokens;
     for (auto& [t, r] : in_flight_) tokens.push_back(t);
@@ -56,6 +69,7 @@ class FakeProducer final : public kafka::Producer {
   std::vector<std::pair<uint64_t, kafka::OutRecord>> produced_;
   std::map<uint64_t, kafka::OutRecord> in_flight_;
   std::vector<std::pair<uint64_t, Status>> reports_;
+  std::vector<std::pair<uint64_t, kafka::OutRecord>> failed_;
   bool corked_ = false;
 };
 

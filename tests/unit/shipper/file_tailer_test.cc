@@ -166,3 +166,43 @@ TEST_CASE("files shorter than the fingerprint window still get an identity and a
   CHECK(texts(poll(t)) == std::vector<std::string>{"x"});
   CHECK(t.identity().fingerprint != 0);
 }
+
+TEST_CASE("views: a shared buffer, lines split across reads, CRLF and over-long lines", "[shipper]") {
+  TempDir dir;
+  const auto path = dir.file("app.log");
+  // Reads of 7 bytes: "alpha\r\nbr" | "avo\ncharl" | ... : lines start in one read and end in a later one.
+  write_file(path, "alpha\r\nbravo\ncharlie-is-long\ndelta\n");
+  FileTailer t(path, 10, nullptr);
+  std::vector<char> buffer(7);
+  std::vector<LineView> views;
+  std::vector<TailedLine> kept;  // views die at the next poll: copy what each poll returned
+  for (int i = 0; i < 20 && !t.finished(); ++i) {
+    views.clear();
+    REQUIRE(t.poll_views(views, 1 << 20, buffer).ok());  // the buffer's size caps the read
+    for (const auto& v : views) kept.push_back(to_tailed_line(v));
+  }
+  REQUIRE(kept.size() == 4);
+  CHECK(kept[0].text == "alpha");
+  CHECK(kept[0].end_offset == 7);
+  CHECK(kept[1].text == "bravo");
+  CHECK(kept[1].offset == 7);
+  CHECK(kept[2].text == "charlie-is");  // truncated to 10 bytes
+  CHECK(kept[2].truncated);
+  CHECK(kept[3].text == "delta");
+  CHECK(kept[3].offset == 29);
+  CHECK(kept[3].end_offset == 35);
+}
+
+TEST_CASE("views: a tailer keeps only the unfinished line, not the read buffer", "[shipper]") {
+  TempDir dir;
+  const auto path = dir.file("app.log");
+  write_file(path, std::string(100000, 'a') + "\n" + std::string(300, 'b'));
+  FileTailer t(path, 1 << 20, nullptr);
+  std::vector<char> buffer(256 << 10);
+  std::vector<LineView> views;
+  REQUIRE(t.poll_views(views, buffer.size(), buffer).ok());
+  REQUIRE(views.size() == 1);
+  CHECK(views[0].text.size() == 100000);
+  CHECK(t.has_partial());
+  CHECK(t.held_bytes() < 4096);  // the 300 bytes of "b..." waiting for their newline
+}

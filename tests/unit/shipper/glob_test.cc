@@ -50,3 +50,22 @@ TEST_CASE("glob: exclude patterns without a slash match the file name", "[shippe
   CHECK(logpipe::shipper::exclude_match("/var/log/old/*", "/var/log/old/a.log"));
   CHECK_FALSE(logpipe::shipper::exclude_match("/var/log/old/*", "/var/log/a.log"));
 }
+
+TEST_CASE("glob directories: where a matching file can appear (for inotify watches)", "[shipper]") {
+  using logpipe::shipper::glob_directories;
+  TempDir dir;
+  const std::string root = dir.path().string();
+  std::filesystem::create_directories(dir.file("svc-a/x"));
+  std::filesystem::create_directories(dir.file("svc-b"));
+  std::filesystem::create_directories(dir.file("other"));
+  CHECK(glob_directories(root + "/app.log") == std::vector<std::string>{root});
+  CHECK(glob_directories(root + "/*.log") == std::vector<std::string>{root});
+  // A wildcard directory segment: the root (a new svc-* directory appears there) and each match.
+  CHECK(glob_directories(root + "/svc-*/*.log") ==
+        std::vector<std::string>{root, root + "/svc-a", root + "/svc-b"});
+  // `**`: every directory below the literal prefix.
+  CHECK(glob_directories(root + "/**/*.log") ==
+        std::vector<std::string>{root, root + "/other", root + "/svc-a", root + "/svc-a/x", root + "/svc-b"});
+  CHECK(glob_directories(root + "/**/*.log", 2).size() == 2);  // bounded
+  CHECK(glob_directories(root + "/missing/*.log").empty());    // nothing to watch yet: the rescan covers it
+}

@@ -126,7 +126,7 @@ TEST_CASE("a failed delivery is produced again, never dropped", "[shipper]") {
 }
 
 TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged", "[shipper]") {
-  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 10; });
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 10; });
   std::string data;
   for (int i = 0; i < 2000; ++i) data += "line-" + std::to_string(1000 + i) + "\n";  // 10 bytes each
   append_file(h.dir.file("app.log"), data);
@@ -181,6 +181,7 @@ TEST_CASE("files matching a glob are discovered at the next scan, excluded ones 
     c.inputs[0].paths = {c.inputs[0].paths[0].substr(0, c.inputs[0].paths[0].rfind('/')) + "/*.log"};
     c.inputs[0].exclude = {"skip-*.log"};  // no slash: matched against the file name
     c.scan_interval = 1000ms;
+    c.inotify = false;  // the periodic rescan alone (the inotify test is below)
   });
   append_file(h.dir.file("a.log"), "from a\n");
   append_file(h.dir.file("skip-me.log"), "excluded\n");
@@ -233,7 +234,7 @@ TEST_CASE("a file rotated while the shipper was stopped is found and finished", 
 }
 
 TEST_CASE("a deleted file that cannot be finished is released after the grace period, bytes counted", "[shipper]") {
-  Harness h([](shipper::ShipperConfig& c) { c.max_in_flight_bytes = 8; c.deleted_file_grace = 10000ms; });
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 8; c.deleted_file_grace = 10000ms; });
   const auto path = h.dir.file("app.log");
   append_file(path, std::string(3000, 'a') + "\n" + std::string(3000, 'b') + "\n" + std::string(3000, 'c') + "\n");
   h.pipeline->run_once();  // one 4 KiB read: the first line and 1095 bytes of the second; then the budget is full
@@ -301,4 +302,97 @@ TEST_CASE("each input's lines go to the topic its template names", "[shipper]") 
   h.pipeline->run_once();
   REQUIRE(h.producer->produced().size() == 1);
   CHECK(h.producer->produced()[0].second.topic == "logs-checkout");
+}
+
+TEST_CASE("records built from the per-file template read back as encode_headers would have written them", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].format = "cri";
+    c.inputs[0].content_format = "json";
+    c.inputs[0].labels = {{"env", "test"}, {"team", "payments"}};
+    c.max_line_bytes = 1024;
+  });
+  append_file(h.dir.file("app.log"), "2024-05-14T09:15:03.1Z stdout F {\"a\":1}\nnot a cri record " + std::string(2000, 'z') + "\n");
+  h.pipeline->run_once();
+  const auto& p = h.producer->produced();
+  REQUIRE(p.size() == 2);
+  for (const auto& [token, r] : p) {
+    auto meta = kafka::decode_headers(r.headers);
+    REQUIRE(meta.ok());
+    kafka::RecordMeta expected;
+    expected.host = "host-a";
+    expected.service = "checkout";
+    expected.path = h.dir.file("app.log");
+    expected.file_id = meta->file_id;  // checked below
+    expected.offset = meta->offset;
+    expected.read_micros = meta->read_micros;
+    expected.format = "json";
+    expected.labels = {{"env", "test"}, {"team", "payments"}};
+    if (r.value == "{\"a\":1}") {
+      expected.stream = "stdout";
+      expected.runtime_time = "2024-05-14T09:15:03.1Z";
+      CHECK(meta->offset == 0);
+    } else {
+      expected.tags = {"_truncated", "_container_unparsed"};
+      CHECK(meta->offset == 40);
+      CHECK(r.value.size() == 1024);
+    }
+    CHECK(kafka::encode_headers(*meta) == kafka::encode_headers(expected));
+    CHECK(meta->version == kafka::kRecordVersion);
+    CHECK(meta->source == "file");
+    CHECK(meta->read_micros == h.clock.wall_micros());
+    CHECK(r.key == kafka::record_key(*meta));
+    CHECK(shipper::FileIdentity::parse(meta->file_id).has_value());
+  }
+}
+
+TEST_CASE("unfinished lines count against the memory budget and cannot stall reading", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 20 << 10; });
+  const std::string long_line(50000, 'x');
+  append_file(h.dir.file("app.log"), long_line + "\nnext\n");
+  int64_t peak = 0;
+  for (int i = 0; i < 40 && h.producer->produced().size() < 2; ++i) {
+    h.pipeline->run_once();
+    peak = std::max(peak, h.pipeline->memory_in_use());
+    h.producer->ack_all();  // acknowledged at once: only the unfinished line holds memory between rounds
+  }
+  REQUIRE(h.producer->produced().size() == 2);
+  CHECK(h.producer->produced()[0].second.value == long_line);
+  CHECK(peak > (40 << 10));  // the 50 kB line was held (and counted) while it was being read
+  h.pipeline->run_once();  // the acknowledgements
+  h.pipeline->run_once();  // the next read lets go of the long line's buffer
+  CHECK(h.pipeline->in_flight_bytes() == 0);
+  CHECK(h.pipeline->memory_in_use() < (20 << 10));  // read buffer only
+}
+
+TEST_CASE("librdkafka's queue limits come from the memory budget unless configured", "[shipper]") {
+  shipper::ShipperConfig c;
+  c.memory_budget = 10 << 20;
+  auto p = shipper::Pipeline::producer_properties(c, {{"queue.buffering.max.messages", "500"}});
+  CHECK(p.at("queue.buffering.max.kbytes") == "10240");
+  CHECK(p.at("queue.buffering.max.messages") == "500");
+  p = shipper::Pipeline::producer_properties(c, {});
+  CHECK(std::stol(p.at("queue.buffering.max.messages")) >= 10000);
+  // A record of the longest line (or multiline event) plus its headers must not be refused as too large.
+  c.max_line_bytes = 2 << 20;
+  CHECK(std::stol(shipper::Pipeline::producer_properties(c, {}).at("message.max.bytes")) > (2 << 20));
+  shipper::InputConfig in;
+  in.multiline.mode = "java";
+  in.multiline.max_bytes = 4 << 20;
+  c.inputs.push_back(in);
+  CHECK(std::stol(shipper::Pipeline::producer_properties(c, {}).at("message.max.bytes")) > (4 << 20));
+}
+
+TEST_CASE("with inotify a new file is found and read at once, excluded ones still never", "[shipper]") {
+  Harness h([](shipper::ShipperConfig& c) {
+    c.inputs[0].paths = {c.inputs[0].paths[0].substr(0, c.inputs[0].paths[0].rfind('/')) + "/*.log"};
+    c.inputs[0].exclude = {"skip-*.log"};
+    c.scan_interval = 3600000ms;  // the periodic rescan never comes in this test
+  });
+  h.pipeline->run_once();
+  append_file(h.dir.file("a.log"), "from a\n");
+  append_file(h.dir.file("skip-me.log"), "excluded\n");
+  h.clock.advance(100ms);  // requested rescans are at most every 100 ms
+  h.pipeline->run_once();  // inotify reported the creation: this round rescans and reads
+  REQUIRE(h.producer->produced().size() == 1);
+  CHECK(h.producer->produced()[0].second.value == "from a");
 }

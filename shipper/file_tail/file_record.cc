@@ -1,0 +1,66 @@
+#include "shipper/file_tail/file_record.h"
+
+#include <charconv>
+
+#include "common/kafka/record_format.h"
+
+namespace logpipe::shipper {
+namespace {
+// lp.v is the record format version, kRecordVersion.
+static_assert(kafka::kRecordVersion == 1, "update kVersionValue");
+constexpr std::string_view kVersionValue = "1";
+constexpr std::string_view kSourceFile = "file";
+}  // namespace
+
+FileRecordTemplate::FileRecordTemplate(std::string host, std::string service, std::string format,
+                                       const std::map<std::string, std::string>& labels)
+    : host_(std::move(host)), service_(std::move(service)), format_(std::move(format)) {
+  for (const auto& [k, v] : labels) labels_.emplace_back(std::string(kafka::header::kLabelPrefix) + k, v);
+}
+
+void FileRecordTemplate::set_file(std::string_view path, const FileIdentity& id) {
+  if (built_ && id == id_ && path == path_) return;
+  path_.assign(path);
+  id_ = id;
+  rebuild();
+}
+
+void FileRecordTemplate::rebuild() {
+  namespace h = kafka::header;
+  file_id_ = id_.str();
+  key_ = host_ + "|" + file_id_;  // = kafka::record_key() of a line with this host and file id
+  shared_.clear();
+  shared_.push_back({h::kVersion, kVersionValue});
+  shared_.push_back({h::kHost, host_});
+  shared_.push_back({h::kService, service_});
+  shared_.push_back({h::kSource, kSourceFile});
+  if (!path_.empty()) shared_.push_back({h::kPath, path_});
+  shared_.push_back({h::kFileId, file_id_});
+  shared_.push_back({h::kFormat, format_});
+  for (const auto& [name, value] : labels_) shared_.push_back({name, value});
+  shared_bytes_ = 0;
+  for (const auto& hv : shared_) shared_bytes_ += static_cast<int64_t>(hv.name.size() + hv.value.size());
+  built_ = true;
+}
+
+std::span<const kafka::HeaderView> FileRecordTemplate::line_headers(LineScratch& s, int64_t offset,
+                                                                    std::string_view read_us, std::string_view stream,
+                                                                    std::string_view runtime_time, bool truncated,
+                                                                    bool unparsed) {
+  namespace h = kafka::header;
+  size_t n = 0;
+  const auto [end, ec] = std::to_chars(s.offset.data(), s.offset.data() + s.offset.size(), offset);
+  (void)ec;  // 24 chars hold any int64
+  s.headers[n++] = {h::kOffset, std::string_view(s.offset.data(), static_cast<size_t>(end - s.offset.data()))};
+  s.headers[n++] = {h::kReadMicros, read_us};
+  if (!stream.empty()) s.headers[n++] = {h::kStream, stream};
+  if (!runtime_time.empty()) s.headers[n++] = {h::kRuntimeTime, runtime_time};
+  if (truncated || unparsed) {
+    s.headers[n++] = {h::kTags, truncated && unparsed ? "_truncated,_container_unparsed"
+                                : truncated           ? "_truncated"
+                                                      : "_container_unparsed"};
+  }
+  return {s.headers.data(), n};
+}
+
+}  // namespace logpipe::shipper
