@@ -19,8 +19,12 @@ mkdir -p "$demo/logs"
 for f in examples/logs/*.log; do
   [[ -e "$demo/logs/$(basename "$f")" ]] || sed "s/2024-05-14/$(date -u +%F)/g" "$f" >"$demo/logs/$(basename "$f")"
 done
-sed "s#@DEMO_DIR@#$demo#g" examples/shipper.yaml >"$demo/shipper.yaml"
-cp examples/indexer.yaml "$demo/indexer.yaml"
+# The stack's ports (deploy/stack.sh honours LOGPIPE_KAFKA_PORT and LOGPIPE_ES_PORT) go into the configs.
+kafka_port="${LOGPIPE_KAFKA_PORT:-9092}" es_port="${LOGPIPE_ES_PORT:-9200}"
+sed -e "s#@DEMO_DIR@#$demo#g" -e "s#127.0.0.1:9092#127.0.0.1:$kafka_port#" examples/shipper.yaml >"$demo/shipper.yaml"
+sed -e "s#127.0.0.1:9092#127.0.0.1:$kafka_port#" -e "s#127.0.0.1:9200#127.0.0.1:$es_port#" \
+  examples/indexer.yaml >"$demo/indexer.yaml"
+export LOGPIPE_ES_URL="http://127.0.0.1:$es_port"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
