@@ -275,7 +275,7 @@ echo
 echo "Shipper throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $load_before (start) / $load_after (end)"
 echo "input: $N lines, $bytes bytes (avg $((bytes / N)) B/line), generated logback-style text; broker $B (1 node, topics with 3 partitions)"
 echo "all three: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
-echo "  logpipe-shipper: its defaults (those four + compression.level=1 message.timeout.ms=300000, queue limits from memory_budget=10MiB); one input, service bench, status_listen 127.0.0.1:0; records carry a key + 9 headers (host, service, path, file id, offset, ...)"
+echo "  logpipe-shipper: its defaults (those four + compression.level=1 message.timeout.ms=300000, queue limits and batch.num.messages=2048 from memory_budget=10MiB); one input, service bench, status_listen 127.0.0.1:0; records carry a key + 2 headers (record format 2: lp.v = version, source, format, host, service, file id, path; lp.line = offset, read time)"
 echo "  kcat -P -l <file> -X <the four above> (kcat $(dpkg-query -W -f '${Version}' kcat 2>/dev/null || echo '?')); value only, no key, no headers"
 echo "  rsyslog ${rsyslog_version}: imfile (inotify, readMode 0) -> omkafka template %msg%, partitions.auto=on, resubmitOnFailure=on, confParam=[the four above]; default queues"
 echo "seconds: wall, start of the process to the last line acknowledged (shipper: lines_acked_total on /metrics, polled every 50 ms; rsyslog: topic end offsets, polled every ~0.1 s + query time; kcat: process exit); median of $R rounds, tools alternated per round"

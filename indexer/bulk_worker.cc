@@ -42,15 +42,7 @@ std::chrono::milliseconds Backoff::delay(int attempt) {
   return std::chrono::milliseconds(jitter(rng_));
 }
 
-int64_t record_read_micros(const kafka::InRecord& rec) {
-  for (const auto& [k, v] : rec.headers) {
-    if (k != kafka::header::kReadMicros) continue;
-    int64_t out = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    return ec == std::errc() ? out : 0;
-  }
-  return 0;
-}
+int64_t record_read_micros(const kafka::InRecord& rec) { return kafka::read_micros_of(rec.headers); }
 
 BulkWorker::BulkWorker(const IndexerConfig& config, std::unique_ptr<http::Client> http, Clock& clock,
                        IndexerMetrics& metrics, Outage& outage, const std::atomic<bool>& abort, Sleeper sleeper)

@@ -67,6 +67,11 @@ std::map<std::string, std::string> Pipeline::producer_properties(const ShipperCo
   // of our budget: with these limits it never refuses a record the budget let us read.
   properties.try_emplace("queue.buffering.max.kbytes", std::to_string(std::max<int64_t>(config.memory_budget >> 10, 1024)));
   properties.try_emplace("queue.buffering.max.messages", std::to_string(std::max<int64_t>(config.memory_budget / kLineOverhead, 1000)));
+  // Batches small enough that several per partition fit in what the budget lets be in flight (a line of
+  // the bench costs ~1.2 KiB of it; 10 MiB: batches of 2048, about a quarter of the lines in flight).
+  // librdkafka sends a full batch at once; with its default (10000) the budget's lines never fill one,
+  // so every round trip waited for linger.ms and throughput was the budget per linger.ms (bench/README.md).
+  properties.try_emplace("batch.num.messages", std::to_string(std::clamp<int64_t>(config.memory_budget / 5120, 100, 10000)));
   // The largest record we make (a line of max_line_bytes, a multiline event of max_bytes) plus key and
   // headers must pass librdkafka's size check (default 1000000 < the 1 MiB default line): a record it
   // refuses would be retried forever and stop its file. The broker's own limit (message.max.bytes, per

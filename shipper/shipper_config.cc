@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace logpipe::shipper {
 
 void declare(config::Reader& r, ShipperConfig& c) {
@@ -121,6 +123,14 @@ Result<ShipperConfig> load_config(const std::string& file) {
     ::gethostname(buf, sizeof buf - 1);
     c.host = buf;
   }
+  // Host and service travel in the packed lp.v header, separated by a tab (schemas/kafka-record.md).
+  const auto has_control = [](const std::string& v) {
+    return std::any_of(v.begin(), v.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+  };
+  if (has_control(c.host)) ctx.errors.push_back("host: must not contain control characters (tab, newline, ...)");
+  for (size_t i = 0; i < c.inputs.size(); ++i)
+    if (has_control(c.inputs[i].service))
+      ctx.errors.push_back("inputs[" + std::to_string(i) + "].service: must not contain control characters (tab, newline, ...)");
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     if (auto t = topic_for(c.kafka_topic, c.inputs[i], c.host); !t)
       ctx.errors.push_back("kafka.topic (for inputs[" + std::to_string(i) + "]): " + t.error().message());

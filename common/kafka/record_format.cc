@@ -34,20 +34,69 @@ void reset(RecordMetaView& m) {
   m.labels.clear();
 }
 
+// The fields after the version of a packed lp.v: source, format, host, service, file id, path (the rest,
+// which may contain the separator). Only version 2 and later pack.
+bool unpack_version_header(std::string_view rest, int64_t version, RecordMetaView& m) {
+  if (version < 2) return false;
+  std::string_view* fields[] = {&m.source, &m.format, &m.host, &m.service, &m.file_id};
+  for (std::string_view* f : fields) {
+    const size_t tab = rest.find(kFieldSeparator);
+    if (tab == std::string_view::npos) return false;
+    *f = rest.substr(0, tab);
+    rest.remove_prefix(tab + 1);
+  }
+  m.path = rest;
+  return true;
+}
+
+bool unpack_line_header(std::string_view v, int64_t& offset, int64_t& read_micros) {
+  const size_t tab = v.find(kFieldSeparator);
+  return tab != std::string_view::npos && parse_int(v.substr(0, tab), offset) && parse_int(v.substr(tab + 1), read_micros);
+}
+
 }  // namespace
 
-Headers encode_headers(const RecordMeta& m) {
+int64_t read_micros_of(const Headers& headers) {
+  for (const auto& [k, v] : headers) {
+    int64_t offset = 0, out = 0;
+    if (k == header::kReadMicros) return parse_int(v, out) ? out : 0;
+    if (k == header::kLine) return unpack_line_header(v, offset, out) ? out : 0;
+  }
+  return 0;
+}
+
+std::string packed_version_header(std::string_view source, std::string_view format, std::string_view host,
+                                  std::string_view service, std::string_view file_id, std::string_view path) {
+  std::string v = std::to_string(kRecordVersion);
+  v.reserve(v.size() + 6 + source.size() + format.size() + host.size() + service.size() + file_id.size() + path.size());
+  for (const std::string_view field : {source, format, host, service, file_id, path}) {
+    v += kFieldSeparator;
+    v += field;
+  }
+  return v;
+}
+
+std::string packed_line_header(int64_t offset, int64_t read_micros) {
+  return std::to_string(offset) + kFieldSeparator + std::to_string(read_micros);
+}
+
+Headers encode_headers(const RecordMeta& m, HeaderLayout layout) {
   Headers h;
   h.reserve(9 + m.labels.size());
-  h.emplace_back(header::kVersion, std::to_string(m.version));
-  h.emplace_back(header::kHost, m.host);
-  h.emplace_back(header::kService, m.service);
-  h.emplace_back(header::kSource, m.source);
-  if (!m.path.empty()) h.emplace_back(header::kPath, m.path);
-  if (!m.file_id.empty()) h.emplace_back(header::kFileId, m.file_id);
-  if (m.offset >= 0) h.emplace_back(header::kOffset, std::to_string(m.offset));
-  h.emplace_back(header::kReadMicros, std::to_string(m.read_micros));
-  h.emplace_back(header::kFormat, m.format);
+  if (layout == HeaderLayout::kPacked) {
+    h.emplace_back(header::kVersion, packed_version_header(m.source, m.format, m.host, m.service, m.file_id, m.path));
+    h.emplace_back(header::kLine, packed_line_header(m.offset, m.read_micros));
+  } else {
+    h.emplace_back(header::kVersion, std::to_string(m.version));
+    h.emplace_back(header::kHost, m.host);
+    h.emplace_back(header::kService, m.service);
+    h.emplace_back(header::kSource, m.source);
+    if (!m.path.empty()) h.emplace_back(header::kPath, m.path);
+    if (!m.file_id.empty()) h.emplace_back(header::kFileId, m.file_id);
+    if (m.offset >= 0) h.emplace_back(header::kOffset, std::to_string(m.offset));
+    h.emplace_back(header::kReadMicros, std::to_string(m.read_micros));
+    h.emplace_back(header::kFormat, m.format);
+  }
   for (const auto& [k, v] : m.labels) h.emplace_back(std::string(header::kLabelPrefix) + k, v);
   if (!m.stream.empty()) h.emplace_back(header::kStream, m.stream);
   if (!m.runtime_time.empty()) h.emplace_back(header::kRuntimeTime, m.runtime_time);
@@ -77,12 +126,17 @@ Status decode_headers(const Headers& headers, RecordMetaView& m) {
     switch (key[3]) {
       case 'v':
         if (key == header::kVersion) {
+          const std::string_view value(v);
+          const size_t tab = value.find(kFieldSeparator);
           int64_t ver = 0;
-          if (!parse_int(v, ver) || ver < 1) return fail("bad " + std::string(header::kVersion) + " header '" + v + "'");
+          if (!parse_int(value.substr(0, tab), ver) || ver < 1)
+            return fail("bad " + std::string(header::kVersion) + " header '" + v + "'");
           if (ver > kRecordVersion)
-            return fail("record version " + v + " is newer than this build understands (" +
+            return fail("record version " + std::string(value.substr(0, tab)) + " is newer than this build understands (" +
                         std::to_string(kRecordVersion) + ")");
           m.version = static_cast<int>(ver);
+          if (tab != std::string_view::npos && !unpack_version_header(value.substr(tab + 1), ver, m))
+            return fail("bad packed " + std::string(header::kVersion) + " header '" + v + "'");
         }
         break;
       case 'h':
@@ -133,7 +187,12 @@ Status decode_headers(const Headers& headers, RecordMetaView& m) {
         }
         break;
       case 'l':
-        if (key.starts_with(header::kLabelPrefix)) m.labels.emplace_back(key.substr(header::kLabelPrefix.size()), v);
+        if (key == header::kLine) {
+          if (!unpack_line_header(v, m.offset, m.read_micros))
+            return fail("bad " + std::string(header::kLine) + " header '" + v + "'");
+        } else if (key.starts_with(header::kLabelPrefix)) {
+          m.labels.emplace_back(key.substr(header::kLabelPrefix.size()), v);
+        }
         break;
       default:
         break;

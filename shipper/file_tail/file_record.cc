@@ -1,14 +1,13 @@
 #include "shipper/file_tail/file_record.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "common/kafka/record_format.h"
 
 namespace logpipe::shipper {
 namespace {
-// lp.v is the record format version, kRecordVersion.
-static_assert(kafka::kRecordVersion == 1, "update kVersionValue");
-constexpr std::string_view kVersionValue = "1";
 constexpr std::string_view kSourceFile = "file";
 }  // namespace
 
@@ -29,14 +28,9 @@ void FileRecordTemplate::rebuild() {
   namespace h = kafka::header;
   file_id_ = id_.str();
   key_ = host_ + "|" + file_id_;  // = kafka::record_key() of a line with this host and file id
+  version_ = kafka::packed_version_header(kSourceFile, format_, host_, service_, file_id_, path_);
   shared_.clear();
-  shared_.push_back({h::kVersion, kVersionValue});
-  shared_.push_back({h::kHost, host_});
-  shared_.push_back({h::kService, service_});
-  shared_.push_back({h::kSource, kSourceFile});
-  if (!path_.empty()) shared_.push_back({h::kPath, path_});
-  shared_.push_back({h::kFileId, file_id_});
-  shared_.push_back({h::kFormat, format_});
+  shared_.push_back({h::kVersion, version_});
   for (const auto& [name, value] : labels_) shared_.push_back({name, value});
   shared_bytes_ = 0;
   for (const auto& hv : shared_) shared_bytes_ += static_cast<int64_t>(hv.name.size() + hv.value.size());
@@ -49,10 +43,15 @@ std::span<const kafka::HeaderView> FileRecordTemplate::line_headers(LineScratch&
                                                                     bool unparsed) {
   namespace h = kafka::header;
   size_t n = 0;
-  const auto [end, ec] = std::to_chars(s.offset.data(), s.offset.data() + s.offset.size(), offset);
+  // lp.line = "<offset>\t<read_us>" (packed, record format version 2)
+  char* const begin = s.line.data();
+  const auto [end, ec] = std::to_chars(begin, begin + 24, offset);
   (void)ec;  // 24 chars hold any int64
-  s.headers[n++] = {h::kOffset, std::string_view(s.offset.data(), static_cast<size_t>(end - s.offset.data()))};
-  s.headers[n++] = {h::kReadMicros, read_us};
+  char* p = end;
+  *p++ = kafka::kFieldSeparator;
+  const size_t us = std::min(read_us.size(), s.line.size() - static_cast<size_t>(p - begin));
+  std::memcpy(p, read_us.data(), us);
+  s.headers[n++] = {h::kLine, std::string_view(begin, static_cast<size_t>(p - begin) + us)};
   if (!stream.empty()) s.headers[n++] = {h::kStream, stream};
   if (!runtime_time.empty()) s.headers[n++] = {h::kRuntimeTime, runtime_time};
   if (truncated || unparsed) {

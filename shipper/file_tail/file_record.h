@@ -1,10 +1,11 @@
 #pragma once
-// The Kafka record of a file's lines (schemas/kafka-record.md, built here rather than with
-// kafka::encode_headers so that a line costs only its value and a few headers of its own): the key and
-// the headers every line of one file shares (version, host, service, source, path, file id, format,
-// labels) are built once per file, and again only when its path or identity changes; per line come
-// lp.offset, lp.read_us and, when set, lp.stream, lp.runtime_time, lp.tags. The pipeline's unit tests
-// check that kafka::decode_headers reads these records back as encode_headers would have written them.
+// The Kafka record of a file's lines (schemas/kafka-record.md, packed layout of version 2, built here
+// rather than with kafka::encode_headers so that a line costs only its value and a few headers of its
+// own): the key and the headers every line of one file shares (lp.v packing version, source, format,
+// host, service, file id and path; the labels) are built once per file, and again only when its path or
+// identity changes; per line come lp.line (offset and read time) and, when set, lp.stream,
+// lp.runtime_time, lp.tags. The pipeline's unit tests check that kafka::decode_headers reads these
+// records back as encode_headers would have written them.
 // Threading: single-threaded. Not copyable: the header views point into the object.
 
 #include <array>
@@ -36,10 +37,10 @@ class FileRecordTemplate {
   int64_t shared_bytes() const { return shared_bytes_; }
 
   // A line's own headers, formatted into `scratch` (reused from line to line; the views point into it
-  // and into constants). `read_us` is formatted once per batch by the caller.
+  // and into constants). `read_us` (digits) is formatted once per batch by the caller.
   struct LineScratch {
-    std::array<char, 24> offset;
-    std::array<kafka::HeaderView, 5> headers;
+    std::array<char, 48> line;  // "<offset>\t<read_us>": two int64s and the separator
+    std::array<kafka::HeaderView, 4> headers;
   };
   static std::span<const kafka::HeaderView> line_headers(LineScratch& scratch, int64_t offset, std::string_view read_us,
                                                          std::string_view stream, std::string_view runtime_time,
@@ -50,7 +51,7 @@ class FileRecordTemplate {
 
   std::string host_, service_, format_;
   std::vector<std::pair<std::string, std::string>> labels_;  // header name, value
-  std::string path_, file_id_, key_;
+  std::string path_, file_id_, key_, version_;
   FileIdentity id_;
   bool built_ = false;
   std::vector<kafka::HeaderView> shared_;

@@ -42,7 +42,7 @@ std::string header_value(const Headers& h, std::string_view name) {
 TEST_CASE("record headers: encode writes every field as an lp.* header", "[common]") {
   const Headers h = encode_headers(sample_meta());
   CHECK(h == Headers{
-                 {"lp.v", "1"},
+                 {"lp.v", "2"},
                  {"lp.host", "web-1"},
                  {"lp.service", "checkout"},
                  {"lp.source", "file"},
@@ -55,6 +55,57 @@ TEST_CASE("record headers: encode writes every field as an lp.* header", "[commo
                  {"lp.label.team", "payments"},
                  {"lp.label.with.dot", "a|b=c"},
              });
+}
+
+TEST_CASE("record headers: the packed layout puts the source fields in lp.v and offset, read time in lp.line", "[common]") {
+  const Headers h = encode_headers(sample_meta(), logpipe::kafka::HeaderLayout::kPacked);
+  CHECK(h == Headers{
+                 {"lp.v", "2\tfile\tjson\tweb-1\tcheckout\t2049:131074:9f86d081884c7d65\t/var/log/app/app.log"},
+                 {"lp.line", "123456789012\t1700000000123456"},
+                 {"lp.label.env", "prod"},
+                 {"lp.label.team", "payments"},
+                 {"lp.label.with.dot", "a|b=c"},
+             });
+}
+
+TEST_CASE("record headers: both layouts decode to the same fields; a path may contain the separator", "[common]") {
+  RecordMeta in = sample_meta();
+  in.path = GENERATE(as<std::string>{}, "/var/log/app/app.log", "/logs/odd\tname.log", "");
+  in.stream = "stderr";
+  in.tags = {"_truncated"};
+  auto separate = decode_headers(encode_headers(in));
+  auto packed = decode_headers(encode_headers(in, logpipe::kafka::HeaderLayout::kPacked));
+  REQUIRE(separate.ok());
+  REQUIRE(packed.ok());
+  CHECK(packed->version == 2);
+  CHECK(packed->path == in.path);
+  CHECK(encode_headers(*packed) == encode_headers(in));
+  CHECK(encode_headers(*separate) == encode_headers(in));
+  CHECK(logpipe::kafka::read_micros_of(encode_headers(in, logpipe::kafka::HeaderLayout::kPacked)) == in.read_micros);
+  CHECK(logpipe::kafka::read_micros_of(encode_headers(in)) == in.read_micros);
+}
+
+TEST_CASE("record headers: version 1 records (one header per field) still decode", "[common]") {
+  const Headers v1{{"lp.v", "1"},         {"lp.host", "web-1"},          {"lp.service", "checkout"},
+                   {"lp.source", "file"}, {"lp.path", "/var/log/a.log"}, {"lp.file_id", "1:2:ab"},
+                   {"lp.offset", "42"},   {"lp.read_us", "1700000000"},  {"lp.format", "plain"}};
+  auto m = decode_headers(v1);
+  REQUIRE(m.ok());
+  CHECK(m->version == 1);
+  CHECK(m->host == "web-1");
+  CHECK(m->path == "/var/log/a.log");
+  CHECK(m->offset == 42);
+  CHECK(m->read_micros == 1700000000);
+  CHECK(logpipe::kafka::read_micros_of(v1) == 1700000000);
+}
+
+TEST_CASE("record headers: malformed packed headers are errors, not guesses", "[common]") {
+  const Headers bad = GENERATE(Headers{{"lp.v", "1\tfile\tplain\th\ts\tid\t/p"}},  // version 1 never packs
+                               Headers{{"lp.v", "2\tfile\tplain\th\ts"}},              // fields missing
+                               Headers{{"lp.v", "3\tfile\tplain\th\ts\tid\t/p"}},    // newer than this build
+                               Headers{{"lp.line", "12"}}, Headers{{"lp.line", "12\tx"}}, Headers{{"lp.line", "\t5"}});
+  CHECK_FALSE(decode_headers(bad).ok());
+  CHECK(logpipe::kafka::read_micros_of(Headers{{"lp.line", "12\tx"}}) == 0);
 }
 
 TEST_CASE("record headers: decode(encode(meta)) round-trips every field", "[common]") {

@@ -167,6 +167,27 @@ TEST_CASE("build: a plain line becomes message with metadata fields", "[indexer]
   CHECK(p.tags() == std::vector<std::string>{"_no_rule_matched"});
 }
 
+TEST_CASE("build: record format versions 1 and 2, one header per field or packed, make the same document", "[indexer]") {
+  // What the shipper writes for files (version 2, packed lp.v and lp.line), what the TCP input writes
+  // (one header per field) and what shippers before version 2 wrote (lp.v = 1): one document.
+  InRecord packed = record(file_meta(), "GET /cart 200");
+  packed.headers = encode_headers(file_meta(), logpipe::kafka::HeaderLayout::kPacked);
+  InRecord v1 = record(file_meta(), "GET /cart 200");
+  for (auto& [k, v] : v1.headers)
+    if (k == "lp.v") v = "1";
+  const InRecord separate = record(file_meta(), "GET /cart 200");
+  const Document want = build(separate);
+  for (const InRecord* r : {&packed, &v1}) {
+    const Document d = build(*r);
+    CHECK(d.id == want.id);
+    CHECK(d.source == want.source);
+    Parsed p(d.source);
+    CHECK(p.str("/log/file/path") == "/var/log/app.log");
+    CHECK(p.num("/log/offset") == 4096);
+    CHECK(p.str("/@timestamp") == "2023-11-14T22:13:20.123456Z");
+  }
+}
+
 TEST_CASE("build: a plain line is kept whole even if it looks like JSON", "[indexer]") {
   const std::string line = R"({"message":"inner","level":"WARN"})";
   Parsed p(build(record(file_meta("plain"), line)).source);

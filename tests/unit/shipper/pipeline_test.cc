@@ -42,8 +42,19 @@ int64_t checkpointed_offset(const TempDir& dir) {
   return entries->at(0).offset;
 }
 
-std::string header(const kafka::OutRecord& r, std::string_view name) {
+// The header as the record carries it.
+std::string raw_header(const kafka::OutRecord& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "<missing>";
+}
+
+// A field by its header name in the one-header-per-field layout (lp.path, lp.offset, ...), whatever layout
+// the record uses: what a reader decodes from it.
+std::string header(const kafka::OutRecord& r, std::string_view name) {
+  auto meta = kafka::decode_headers(r.headers);
+  if (!meta) return "<undecodable: " + meta.error().message() + ">";
+  for (const auto& [k, v] : kafka::encode_headers(*meta))
     if (k == name) return v;
   return "<missing>";
 }
@@ -77,13 +88,16 @@ TEST_CASE("each line becomes one record with the documented headers and key", "[
   const auto& r = produced[0].second;
   CHECK(r.topic == "logs");
   CHECK(r.value == "hello");
-  CHECK(header(r, "lp.v") == "1");
-  CHECK(header(r, "lp.host") == "host-a");
-  CHECK(header(r, "lp.service") == "checkout");
-  CHECK(header(r, "lp.path") == h.dir.file("app.log"));
-  CHECK(header(r, "lp.offset") == "0");
-  CHECK(header(r, "lp.label.env") == "test");
-  CHECK(header(produced[1].second, "lp.offset") == "6");
+  // Record format version 2, packed layout: lp.v = version, source, format, host, service, file id, path;
+  // lp.line = offset, read time (schemas/kafka-record.md).
+  const auto id = raw_header(r, "lp.v").substr(std::string("2\tfile\tplain\thost-a\tcheckout\t").size());
+  CHECK(raw_header(r, "lp.v") == "2\tfile\tplain\thost-a\tcheckout\t" + id.substr(0, id.find('\t')) + "\t" + h.dir.file("app.log"));
+  CHECK(shipper::FileIdentity::parse(id.substr(0, id.find('\t'))).has_value());
+  const std::string read_us = std::to_string(h.clock.wall_micros());
+  CHECK(raw_header(r, "lp.line") == "0\t" + read_us);
+  CHECK(raw_header(r, "lp.label.env") == "test");
+  CHECK(raw_header(produced[1].second, "lp.line") == "6\t" + read_us);
+  CHECK(r.headers.size() == 3);  // lp.v, lp.line, one label
   CHECK(r.key == produced[1].second.key);  // one file, one key, one partition
 }
 
@@ -173,6 +187,7 @@ TEST_CASE("after a restart, unacknowledged lines are sent again with the same id
   REQUIRE(after.size() == 2);
   CHECK(after[0].second.value == "two");
   CHECK(header(after[0].second, "lp.offset") == header(before[1].second, "lp.offset"));
+  CHECK(header(after[0].second, "lp.offset") == "4");
   CHECK(header(after[0].second, "lp.file_id") == header(before[1].second, "lp.file_id"));
 }
 
@@ -372,6 +387,9 @@ TEST_CASE("librdkafka's queue limits come from the memory budget unless configur
   CHECK(p.at("queue.buffering.max.messages") == "500");
   p = shipper::Pipeline::producer_properties(c, {});
   CHECK(std::stol(p.at("queue.buffering.max.messages")) >= 10000);
+  // Batches a fraction of what the budget holds, so a full one leaves at once (not after linger.ms).
+  CHECK(p.at("batch.num.messages") == "2048");
+  CHECK(shipper::Pipeline::producer_properties(c, {{"batch.num.messages", "7"}}).at("batch.num.messages") == "7");
   // A record of the longest line (or multiline event) plus its headers must not be refused as too large.
   c.max_line_bytes = 2 << 20;
   CHECK(std::stol(shipper::Pipeline::producer_properties(c, {}).at("message.max.bytes")) > (2 << 20));

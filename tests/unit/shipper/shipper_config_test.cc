@@ -51,3 +51,13 @@ TEST_CASE("shipper config: topic templates use service, host and labels, unknown
   REQUIRE_FALSE(c.ok());
   CHECK(c.error().message().find("kafka.topic (for inputs[0]): unknown placeholder {labl.team}") != std::string::npos);
 }
+
+TEST_CASE("shipper config: host and service with control characters are refused (they travel tab-separated)", "[shipper]") {
+  TempDir dir;
+  write_file(dir.file("c.yaml"), "host: \"web\\t1\"\ninputs: [{paths: /a.log, service: \"a\\nb\"}, {paths: /b.log, service: ok}]\n");
+  auto c = load_config(dir.file("c.yaml"));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().message().find("host: must not contain control characters") != std::string::npos);
+  CHECK(c.error().message().find("inputs[0].service: must not contain control characters") != std::string::npos);
+  CHECK(c.error().message().find("inputs[1].service") == std::string::npos);
+}
