@@ -16,7 +16,8 @@
 // line, a multiline event being built). Reading stops while the total is at or above the budget, so when
 // Kafka is slow or down memory stays flat and the files are the buffer; it resumes by itself as
 // acknowledgements come in. librdkafka's own queue limits are sized from the budget
-// (producer_properties()) so that it never refuses what the budget allows. One exception keeps the
+// (producer_properties()) so that it never refuses what the budget allows, and its batches
+// (batch.num.messages) so that several fill within it and leave without waiting for linger.ms. One exception keeps the
 // pipeline from stalling: unfinished lines and events can only complete by reading more, so when nothing
 // is in flight (no acknowledgement will free anything) reading goes on even above the budget; what files
 // hold is bounded per file by tail.max_line_bytes and multiline.max_bytes.
