@@ -223,12 +223,7 @@ class Connection final : public ConnectionBase {
 
   bool drain() override {
     if (closed_) return true;
-    while (!kept_.empty()) {
-      const Kept& k = kept_.front();
-      if (server_.sink().accept(origin_, k.value, k.read_micros, k.truncated, k.partial) != EventSink::Accept::kAccepted)
-        return false;
-      kept_.pop_front();
-    }
+    if (!submit_batch()) return false;
     last_active_ = server_.clock().now();
     if (eof_) {
       finish_close();
@@ -246,27 +241,20 @@ class Connection final : public ConnectionBase {
       end_stream(/*clean=*/false);
     }
     // Whatever the sink still refuses now is lost: count it (only possible at shutdown with a full WAL).
-    if (!kept_.empty() && !drain_kept_once()) listener_.dropped_shutdown.inc(kept_.size());
-    kept_.clear();
+    if (!submit_batch()) listener_.dropped_shutdown.inc(batch_.size());
+    batch_.clear();
     log::debug("tcp: connection closed", {{"listener", listener_.name}, {"client.ip", ip_}, {"reason", reason}});
     finish_close();
   }
 
   bool idle_too_long(std::chrono::steady_clock::time_point now) const override {
-    if (closed_ || !kept_.empty()) return false;  // a paused connection waits for us, not the sender
+    if (closed_ || !batch_.empty()) return false;  // a paused connection waits for us, not the sender
     if (handshaking_) return now - started_ > std::min<std::chrono::steady_clock::duration>(
                                                   kMaxHandshakeTime, listener_.setup.config.idle_timeout);
     return now - last_active_ > listener_.setup.config.idle_timeout;
   }
 
  private:
-  struct Kept {
-    std::string value;
-    int64_t read_micros;
-    bool truncated;
-    bool partial;
-  };
-
   void make_origin(std::string subject) {
     kafka::RecordMeta meta = listener_.setup.meta;
     meta.peer_ip = ip_;
@@ -286,29 +274,33 @@ class Connection final : public ConnectionBase {
     });
   }
 
+  // Everything framed from one read (and, at the end of the stream, the unterminated tail) goes to the
+  // sink as one batch: one WAL write. A refused batch is kept and this connection is not read until the
+  // sink took it (drain()).
   void on_read(const error_code& ec, size_t n) {
     if (closed_) return;
     last_active_ = server_.clock().now();
     read_micros_ = server_.clock().wall_micros();
     if (n > 0) feed(std::string_view(buf_.data(), n));
     if (ec) {
+      if (ec == asio::error::operation_aborted) {
+        submit_batch();  // if refused, close_now() counts it
+        return;
+      }
       bool clean = ec == asio::error::eof;
       if constexpr (kTls) clean = clean || ec == ssl::error::stream_truncated;
-      if (ec == asio::error::operation_aborted) return;
       end_stream(clean);
       eof_ = true;
-      if (kept_.empty()) {
-        finish_close();
-      } else {
-        server_.pause(shared_from_this());
-      }
-      return;
     }
-    if (!kept_.empty()) {
+    if (!submit_batch()) {
       server_.pause(shared_from_this());
       return;
     }
-    read();
+    if (eof_) {
+      finish_close();
+    } else {
+      read();
+    }
   }
 
   void feed(std::string_view bytes) {
@@ -347,20 +339,13 @@ class Connection final : public ConnectionBase {
     submit(line, truncated, partial);
   }
 
-  void submit(std::string_view value, bool truncated, bool partial) {
-    if (kept_.empty() &&
-        server_.sink().accept(origin_, value, read_micros_, truncated, partial) == EventSink::Accept::kAccepted)
-      return;
-    kept_.push_back(Kept{std::string(value), read_micros_, truncated, partial});
-  }
+  void submit(std::string_view value, bool truncated, bool partial) { batch_.add(value, read_micros_, truncated, partial); }
 
-  bool drain_kept_once() {
-    while (!kept_.empty()) {
-      const Kept& k = kept_.front();
-      if (server_.sink().accept(origin_, k.value, k.read_micros, k.truncated, k.partial) != EventSink::Accept::kAccepted)
-        return false;
-      kept_.pop_front();
-    }
+  // Offers the batch to the sink; true when it took it (or there was none).
+  bool submit_batch() {
+    if (batch_.empty()) return true;
+    if (server_.sink().accept(origin_, batch_) != EventSink::Accept::kAccepted) return false;
+    batch_.clear();
     return true;
   }
 
@@ -381,7 +366,7 @@ class Connection final : public ConnectionBase {
   int64_t port_;
   std::shared_ptr<const EventOrigin> origin_;
   std::array<char, kReadChunk> buf_{};
-  std::deque<Kept> kept_;
+  EventBatch batch_;  // framed, not yet taken by the sink
   std::vector<std::string_view> elements_;
   int64_t read_micros_ = 0;
   std::chrono::steady_clock::time_point last_active_;
