@@ -140,6 +140,9 @@ class TcpServer::Impl {
   EventSink& sink() { return sink_; }
   Clock& clock() { return clock_; }
   JsonArraySplitter& splitter() { return splitter_; }
+  // The batch a connection fills from one read; shared, since a read is framed and offered to the sink
+  // in one go (a refused batch moves into its connection).
+  EventBatch& batch() { return batch_; }
   void pause(const std::shared_ptr<ConnectionBase>& c) {
     if (paused_.empty()) {
       backpressure_.inc();
@@ -173,6 +176,7 @@ class TcpServer::Impl {
   std::chrono::steady_clock::time_point paused_since_{};
   std::chrono::steady_clock::time_point last_sweep_{};
   JsonArraySplitter splitter_;
+  EventBatch batch_;
   std::thread thread_;
   bool stopping_ = false;
   bool stopped_ = false;
@@ -236,19 +240,20 @@ class Connection final : public ConnectionBase {
   void close_now(const char* reason) override {
     if (closed_) return;
     if (std::string_view(reason) == "idle_timeout") listener_.idle_closed.inc();
+    if (kept_.empty()) server_.batch().clear();
     if (!handshaking_ && !eof_) {
       read_micros_ = server_.clock().wall_micros();
       end_stream(/*clean=*/false);
     }
     // Whatever the sink still refuses now is lost: count it (only possible at shutdown with a full WAL).
-    if (!submit_batch()) listener_.dropped_shutdown.inc(batch_.size());
-    batch_.clear();
+    if (!submit_batch()) listener_.dropped_shutdown.inc(kept_.size());
+    kept_ = EventBatch();
     log::debug("tcp: connection closed", {{"listener", listener_.name}, {"client.ip", ip_}, {"reason", reason}});
     finish_close();
   }
 
   bool idle_too_long(std::chrono::steady_clock::time_point now) const override {
-    if (closed_ || !batch_.empty()) return false;  // a paused connection waits for us, not the sender
+    if (closed_ || !kept_.empty()) return false;  // a paused connection waits for us, not the sender
     if (handshaking_) return now - started_ > std::min<std::chrono::steady_clock::duration>(
                                                   kMaxHandshakeTime, listener_.setup.config.idle_timeout);
     return now - last_active_ > listener_.setup.config.idle_timeout;
@@ -279,6 +284,7 @@ class Connection final : public ConnectionBase {
   // sink took it (drain()).
   void on_read(const error_code& ec, size_t n) {
     if (closed_) return;
+    if (kept_.empty()) server_.batch().clear();
     last_active_ = server_.clock().now();
     read_micros_ = server_.clock().wall_micros();
     if (n > 0) feed(std::string_view(buf_.data(), n));
@@ -339,13 +345,26 @@ class Connection final : public ConnectionBase {
     submit(line, truncated, partial);
   }
 
-  void submit(std::string_view value, bool truncated, bool partial) { batch_.add(value, read_micros_, truncated, partial); }
+  // Events go to the server's shared batch, or behind a refused batch this connection keeps.
+  EventBatch& filling() { return kept_.empty() ? server_.batch() : kept_; }
+  void submit(std::string_view value, bool truncated, bool partial) { filling().add(value, read_micros_, truncated, partial); }
 
-  // Offers the batch to the sink; true when it took it (or there was none).
+  // Offers the batch to the sink; true when it took it (or there was none). A refused one is kept here.
   bool submit_batch() {
-    if (batch_.empty()) return true;
-    if (server_.sink().accept(origin_, batch_) != EventSink::Accept::kAccepted) return false;
-    batch_.clear();
+    EventBatch& b = filling();
+    if (b.empty()) return true;
+    if (server_.sink().accept(origin_, b) != EventSink::Accept::kAccepted) {
+      if (&b != &kept_) {
+        kept_ = std::move(b);
+        b.clear();
+      }
+      return false;
+    }
+    if (&b == &kept_) {
+      kept_ = EventBatch();  // give its memory back: a paused connection is the rare case
+    } else {
+      b.clear();
+    }
     return true;
   }
 
@@ -366,7 +385,7 @@ class Connection final : public ConnectionBase {
   int64_t port_;
   std::shared_ptr<const EventOrigin> origin_;
   std::array<char, kReadChunk> buf_{};
-  EventBatch batch_;  // framed, not yet taken by the sink
+  EventBatch kept_;  // refused by the sink (WAL full): offered again by drain(); empty otherwise
   std::vector<std::string_view> elements_;
   int64_t read_micros_ = 0;
   std::chrono::steady_clock::time_point last_active_;
