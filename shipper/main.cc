@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<shipper::tcp::TcpInput> tcp_input;
   if (!cfg->tcp.empty()) {
     auto in = shipper::tcp::TcpInput::create(
-        *cfg, clock, registry, [&props](kafka::DeliveryHandler& handler) -> Result<std::unique_ptr<kafka::Producer>> {
-          auto p = kafka::RdKafkaProducer::create(props, handler);
+        *cfg, clock, registry, [&](kafka::DeliveryHandler& handler) -> Result<std::unique_ptr<kafka::Producer>> {
+          auto p = kafka::RdKafkaProducer::create(shipper::tcp::TcpInput::producer_properties(*cfg, props), handler);
           if (!p) return p.error();
           return std::unique_ptr<kafka::Producer>(std::move(*p));
         });

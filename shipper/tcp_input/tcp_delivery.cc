@@ -1,13 +1,39 @@
 #include "shipper/tcp_input/tcp_delivery.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
 #include "common/kafka/record_format.h"
 #include "common/log.h"
-#include "shipper/tcp_input/wal_event.h"
 
 namespace logpipe::shipper::tcp {
+
+namespace {
+
+// What librdkafka holds for one record besides its bytes (message struct, header list; per header an
+// allocation), as an estimate for the memory budget.
+constexpr int64_t kRecordOverhead = 256;
+constexpr int64_t kHeaderOverhead = 32;
+
+std::string_view tags_for(bool truncated, bool partial) {
+  return truncated && partial ? "_truncated,_partial_line" : truncated ? "_truncated" : partial ? "_partial_line" : "";
+}
+
+// Decimal digits of v into buf (no allocation); returns the view.
+std::string_view digits(uint64_t v, std::array<char, 24>& buf) {
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return std::string_view(buf.data(), static_cast<size_t>(end - buf.data()));
+}
+
+int64_t cost_of(const kafka::RecordView& r) {
+  int64_t cost = kRecordOverhead + static_cast<int64_t>(r.value.size() + r.key.size());
+  for (const auto* part : {&r.shared, &r.own})
+    for (const auto& h : *part) cost += kHeaderOverhead + static_cast<int64_t>(h.name.size() + h.value.size());
+  return cost;
+}
+
+}  // namespace
 
 TcpDelivery::TcpDelivery(Wal& wal, int64_t max_memory_bytes, Clock& clock, metrics::Registry& m)
     : wal_(wal),
@@ -33,114 +59,102 @@ TcpDelivery::TcpDelivery(Wal& wal, int64_t max_memory_bytes, Clock& clock, metri
 
 TcpDelivery::~TcpDelivery() = default;
 
-int64_t TcpDelivery::cost_of(const EventOrigin& origin, size_t value_bytes) {
-  // Our copy of the value and bookkeeping, plus librdkafka's copy of the whole record.
-  int64_t headers = 0;
-  for (const auto& [k, v] : origin.headers) headers += static_cast<int64_t>(k.size() + v.size() + 16);
-  return static_cast<int64_t>(sizeof(Pending) + 64 + 2 * value_bytes + origin.topic.size() + origin.key.size()) +
-         headers + 64;
-}
-
-void TcpDelivery::keep(uint64_t seq, Pending p) {
-  p.cost = cost_of(*p.origin, p.value.size());
-  memory_bytes_ += p.cost;
-  pending_.emplace(seq, std::move(p));
-  waiting_.push_back(seq);
-}
-
-namespace {
-
-std::string_view tags_for(uint8_t flags, uint8_t truncated, uint8_t partial) {
-  const bool t = (flags & truncated) != 0, p = (flags & partial) != 0;
-  return t && p ? "_truncated,_partial_line" : t ? "_truncated" : p ? "_partial_line" : "";
-}
-
-void set_header(kafka::Headers& h, size_t i, std::string_view k, std::string_view v) {
-  if (h.size() <= i) h.resize(i + 1);
-  h[i].first.assign(k);
-  h[i].second.assign(v);
-}
-
-// Decimal digits of v into buf (no allocation); returns the view.
-std::string_view digits(uint64_t v, std::array<char, 24>& buf) {
-  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return std::string_view(buf.data(), static_cast<size_t>(end - buf.data()));
-}
-
-}  // namespace
-
-const kafka::OutRecord& TcpDelivery::record_for(uint64_t seq, const Pending& p) {
-  const EventOrigin& o = *p.origin;
-  produce_.topic.assign(o.topic);
-  produce_.key.assign(o.key);
-  produce_.value.assign(p.value);
-  size_t n = 0;
-  for (const auto& [k, v] : o.headers) set_header(produce_.headers, n++, k, v);
-  std::array<char, 24> buf;
-  if ((p.flags & kComplete) == 0) {
-    set_header(produce_.headers, n++, kafka::header::kReadMicros, digits(static_cast<uint64_t>(p.read_micros), buf));
-    if (auto tags = tags_for(p.flags, kTruncated, kPartial); !tags.empty())
-      set_header(produce_.headers, n++, kafka::header::kTags, tags);
+bool TcpDelivery::produce(uint64_t seq, const kafka::RecordView& record) {
+  if (producer_ == nullptr) return false;
+  if (auto s = producer_->produce_view(record, seq); !s) {
+    produce_errors_.inc();  // local queue full: the event stays in the WAL and is read back later
+    return false;
   }
-  set_header(produce_.headers, n++, kafka::header::kOffset, digits(seq, buf));
-  produce_.headers.resize(n);
-  return produce_;
+  const int64_t cost = cost_of(record);
+  // Produced in WAL order, so the deque stays sorted (a replay after a restart starts below new events).
+  in_flight_.push_back(InFlight{seq, cost});
+  ++in_memory_;
+  memory_bytes_ += cost;
+  return true;
 }
 
-Status TcpDelivery::load_from_wal(uint64_t from) {
-  uint64_t next = 0;  // first seq >= from not loaded for lack of memory
-  uint64_t loaded = 0;
-  auto s = wal_.replay([&](uint64_t seq, std::string_view data) {
-    if (seq < from || pending_.contains(seq)) return;
-    last_seq_ = std::max(last_seq_, seq);
-    if (next != 0) return;
-    if (memory_bytes_ >= max_memory_bytes_ && !pending_.empty()) {
-      next = seq;
-      return;
+bool TcpDelivery::settle(uint64_t seq) {
+  auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), seq,
+                             [](const InFlight& f, uint64_t s) { return f.seq < s; });
+  if (it == in_flight_.end() || it->seq != seq || it->cost == 0) return false;
+  memory_bytes_ -= it->cost;
+  it->cost = 0;
+  --in_memory_;
+  while (!in_flight_.empty() && in_flight_.front().cost == 0) in_flight_.pop_front();
+  return true;
+}
+
+Status TcpDelivery::refill() {
+  uint64_t resume = 0;  // first seq not produced for lack of memory or room in the producer's queue
+  auto s = wal_.replay_from(spill_from_, [&](uint64_t seq, std::string_view data) {
+    if (memory_full()) {
+      resume = seq;
+      return false;
     }
-    auto r = decode_wal_event(data, seq);
-    if (!r) {
+    if (!decode_wal_event_view(data, decoded_)) {
       wal_damaged_.inc();
-      log::error("tcp: damaged WAL record dropped", {{"error", r.error().message()}});
+      log::error("tcp: damaged WAL record dropped", {{"seq", static_cast<int64_t>(seq)}});
       wal_.ack(seq);
-      return;
+      return true;
     }
-    r->headers.pop_back();  // lp.offset: record_for() adds it
-    auto origin = std::make_shared<EventOrigin>();
-    origin->topic = std::move(r->topic);
-    origin->key = std::move(r->key);
-    origin->headers = std::move(r->headers);
-    keep(seq, Pending{std::move(origin), std::move(r->value), 0, kComplete, 0});
-    ++loaded;
+    std::array<char, 24> buf;
+    const kafka::HeaderView offset{kafka::header::kOffset, digits(seq, buf)};
+    const kafka::RecordView record{decoded_.topic, decoded_.key, decoded_.value, decoded_.headers,
+                                   std::span<const kafka::HeaderView>(&offset, 1)};
+    if (!produce(seq, record)) {
+      resume = seq;
+      return false;
+    }
+    return true;
   });
-  spill_from_ = next;
-  if (from == 0) replayed_.inc(loaded);
-  produce_waiting();
-  return s;
+  if (!s) return s;
+  spilling_ = resume != 0;
+  spill_from_ = resume;
+  return Status::Ok();
 }
 
 Status TcpDelivery::replay() {
-  auto s = load_from_wal(0);
-  if (!s) return s;
-  if (!pending_.empty() || spill_from_ != 0)
-    log::info("tcp: producing events left in the WAL by the previous run",
-              {{"in_memory", static_cast<int64_t>(pending_.size())},
-               {"unacked", static_cast<int64_t>(wal_.unacked_count())}});
+  const uint64_t unacked = wal_.unacked_count();
+  if (unacked == 0) return Status::Ok();
+  replayed_.inc(unacked);
+  spilling_ = true;
+  spill_from_ = 0;
+  if (auto s = refill(); !s) return s;
+  log::info("tcp: producing events left in the WAL by the previous run",
+            {{"in_memory", static_cast<int64_t>(in_memory_)}, {"unacked", static_cast<int64_t>(wal_.unacked_count())}});
   update_gauges();
   return Status::Ok();
 }
 
 EventSink::Accept TcpDelivery::accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value,
                                       int64_t read_micros, bool truncated, bool partial) {
-  const uint8_t flags = static_cast<uint8_t>((truncated ? kTruncated : 0) | (partial ? kPartial : 0));
+  one_.clear();
+  one_.add(value, read_micros, truncated, partial);
+  return accept(origin, one_);
+}
+
+EventSink::Accept TcpDelivery::accept(const std::shared_ptr<const EventOrigin>& origin, const EventBatch& batch) {
+  if (batch.empty()) return Accept::kAccepted;
+  const auto& events = batch.events();
+  // Encode every event into one buffer: the Kafka record minus lp.offset (wal_event.h).
+  scratch_.clear();
+  ends_.clear();
   std::array<char, 24> buf;
-  size_t n = 0;
-  set_header(extra_, n++, kafka::header::kReadMicros, digits(static_cast<uint64_t>(read_micros), buf));
-  if (auto tags = tags_for(flags, kTruncated, kPartial); !tags.empty()) set_header(extra_, n++, kafka::header::kTags, tags);
-  extra_.resize(n);
-  encode_wal_event(*origin, extra_, value, scratch_);
-  auto seq = wal_.append(scratch_);
-  if (!seq) {
+  for (const auto& e : events) {
+    kafka::HeaderView own[2] = {{kafka::header::kReadMicros, digits(static_cast<uint64_t>(e.read_micros), buf)},
+                                {kafka::header::kTags, tags_for(e.truncated, e.partial)}};
+    const size_t n_own = own[1].value.empty() ? 1 : 2;
+    append_wal_event(*origin, std::span<const kafka::HeaderView>(own, n_own), batch.value(e), scratch_);
+    ends_.push_back(scratch_.size());
+  }
+  views_.clear();
+  size_t begin = 0;
+  for (size_t end : ends_) {
+    views_.push_back(std::string_view(scratch_).substr(begin, end - begin));
+    begin = end;
+  }
+  auto first = wal_.append_batch(views_);
+  if (!first) {
     if (wal_.is_full()) {
       full_ = true;
       return Accept::kFull;
@@ -150,18 +164,41 @@ EventSink::Accept TcpDelivery::accept(const std::shared_ptr<const EventOrigin>& 
     retry_after_ = clock_.now() + std::chrono::seconds(1);
     if (clock_.now() - last_failure_log_ > std::chrono::seconds(10)) {
       last_failure_log_ = clock_.now();
-      log::error("tcp: WAL append failed; not reading sockets for a second", {{"error", seq.error().message()}});
+      log::error("tcp: WAL append failed; not reading sockets for a second", {{"error", first.error().message()}});
     }
     return Accept::kFailed;
   }
-  accepted_.inc();
-  last_seq_ = *seq;
-  if (spill_from_ != 0 || (memory_bytes_ + cost_of(*origin, value.size()) > max_memory_bytes_ && !pending_.empty())) {
-    if (spill_from_ == 0) spill_from_ = *seq;
-    spilled_.inc();
-    return Accept::kAccepted;
+  accepted_.inc(events.size());
+  if (scratch_.capacity() > (4u << 20)) std::string().swap(scratch_);
+
+  // In the WAL now. Produce in WAL order: only when nothing older waits in the WAL.
+  size_t produced = 0;
+  if (!spilling_) {
+    shared_.clear();
+    for (const auto& [k, v] : origin->headers) shared_.push_back({k, v});
+    for (; produced < events.size(); ++produced) {
+      if (memory_full()) break;
+      const auto& e = events[produced];
+      const uint64_t seq = *first + produced;
+      std::array<char, 24> read_buf, seq_buf;
+      kafka::HeaderView own[3] = {{kafka::header::kReadMicros, digits(static_cast<uint64_t>(e.read_micros), read_buf)},
+                                  {kafka::header::kTags, tags_for(e.truncated, e.partial)},
+                                  {kafka::header::kOffset, digits(seq, seq_buf)}};
+      size_t n_own = 3;
+      if (own[1].value.empty()) {
+        own[1] = own[2];
+        n_own = 2;
+      }
+      const kafka::RecordView record{origin->topic, origin->key, batch.value(e), shared_,
+                                     std::span<const kafka::HeaderView>(own, n_own)};
+      if (!produce(seq, record)) break;
+    }
+    if (produced < events.size()) {
+      spilling_ = true;
+      spill_from_ = *first + produced;
+    }
   }
-  keep(*seq, Pending{origin, std::string(value), read_micros, flags, 0});
+  spilled_.inc(events.size() - produced);
   return Accept::kAccepted;
 }
 
@@ -174,47 +211,70 @@ bool TcpDelivery::can_accept() {
   return !full_;
 }
 
-void TcpDelivery::produce_waiting() {
-  if (producer_ == nullptr) return;
-  while (!waiting_.empty()) {
-    const uint64_t seq = waiting_.front();
-    auto it = pending_.find(seq);
-    if (it == pending_.end()) {  // acknowledged meanwhile (a late report of an earlier attempt)
-      waiting_.pop_front();
-      continue;
-    }
-    if (auto s = producer_->produce(record_for(seq, it->second), seq); !s) {
-      produce_errors_.inc();
-      break;  // local queue full: try again on the next service()
-    }
-    waiting_.pop_front();
-  }
-}
-
 void TcpDelivery::on_delivery(uint64_t seq, const Status& status) {
-  auto it = pending_.find(seq);
-  if (it == pending_.end()) return;
   if (status) {
-    memory_bytes_ -= it->second.cost;
-    pending_.erase(it);
+    if (!settle(seq)) return;  // a late report of an earlier attempt
     wal_.ack(seq);
     acked_.inc();
     return;
   }
-  // Not acknowledged: produce it again (at least once; the same lp.offset keeps the _id).
+  // A producer that reports a failure without the record: read it back from the WAL and produce it again.
+  note_failure(status);
+  reread_.push_back(seq);
+}
+
+void TcpDelivery::on_delivery_failed(uint64_t seq, const Status& status, const kafka::RecordView& record) {
+  // Not acknowledged: produce it again from the copy the report hands back (at least once; the same
+  // lp.offset keeps the _id). Its memory stays counted until it is acknowledged.
+  note_failure(status);
+  retry_.emplace_back(seq, kafka::to_out_record(record));
+}
+
+void TcpDelivery::note_failure(const Status& status) {
   delivery_failures_.inc();
-  waiting_.push_back(seq);
   if (clock_.now() - last_failure_log_ > std::chrono::seconds(10)) {
     last_failure_log_ = clock_.now();
     log::warn("tcp: Kafka did not acknowledge an event; producing it again", {{"error", status.message()}});
   }
 }
 
+void TcpDelivery::produce_retries() {
+  while (!retry_.empty()) {
+    if (auto s = producer_->produce(retry_.front().second, retry_.front().first); !s) {
+      produce_errors_.inc();
+      return;  // local queue full: next service()
+    }
+    retry_.pop_front();
+  }
+  while (!reread_.empty()) {
+    const uint64_t seq = reread_.back();
+    bool done = false;
+    auto s = wal_.replay_from(seq, [&](uint64_t found, std::string_view data) {
+      if (found == seq && decode_wal_event_view(data, decoded_)) {
+        std::array<char, 24> buf;
+        const kafka::HeaderView offset{kafka::header::kOffset, digits(seq, buf)};
+        done = producer_
+                   ->produce_view(kafka::RecordView{decoded_.topic, decoded_.key, decoded_.value, decoded_.headers,
+                                                    std::span<const kafka::HeaderView>(&offset, 1)},
+                                  seq)
+                   .ok();
+      } else {
+        done = true;  // acknowledged meanwhile, or damaged (then counted by the WAL or by refill)
+      }
+      return false;
+    });
+    if (!s || !done) return;
+    reread_.pop_back();
+  }
+}
+
 void TcpDelivery::service() {
-  if (producer_ != nullptr) producer_->poll(std::chrono::milliseconds(0));
-  produce_waiting();
-  if (spill_from_ != 0 && memory_bytes_ < max_memory_bytes_ / 2) {
-    if (auto s = load_from_wal(spill_from_); !s) {
+  if (producer_ != nullptr) {
+    producer_->poll(std::chrono::milliseconds(0));
+    produce_retries();
+  }
+  if (spilling_ && memory_bytes_ < max_memory_bytes_ / 2 && producer_ != nullptr) {
+    if (auto s = refill(); !s) {
       wal_errors_.inc();
       log::error("tcp: reading spilled events back from the WAL failed", {{"error", s.message()}});
     }
@@ -236,11 +296,12 @@ void TcpDelivery::update_gauges() {
 
 Status TcpDelivery::shutdown(std::chrono::milliseconds timeout) {
   const auto deadline = clock_.now() + timeout;
-  while (producer_ != nullptr && (!pending_.empty() || spill_from_ != 0) && clock_.now() < deadline) {
+  auto busy = [&] { return in_memory_ > 0 || spilling_ || !retry_.empty() || !reread_.empty(); };
+  while (producer_ != nullptr && busy() && clock_.now() < deadline) {
     service();
     producer_->poll(std::chrono::milliseconds(50));
   }
-  if (!pending_.empty() || spill_from_ != 0)
+  if (busy())
     log::warn("tcp: shutting down with events not acknowledged by Kafka; they stay in the WAL for the next start",
               {{"unacked", static_cast<int64_t>(wal_.unacked_count())}});
   update_gauges();

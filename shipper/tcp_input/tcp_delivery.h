@@ -3,9 +3,10 @@
 // produced by the TCP input's own Kafka producer, and acknowledged to the WAL when Kafka acknowledged it.
 //
 // Delivery guarantee (decided here): at least once for every event accept() returned kAccepted for.
-//   - accept() returns only after Wal::append() returned, i.e. the event is in the OS page cache. A kill -9
-//     of the shipper at any later moment loses nothing: on the next start, replay() produces again every
-//     event the WAL holds that Kafka had not acknowledged (and, with acks racing the kill, some it had).
+//   - accept() returns only after Wal::append_batch() returned, i.e. the event is in the OS page cache,
+//     and the event is handed to the producer only after that. A kill -9 of the shipper at any later
+//     moment loses nothing: on the next start, replay() produces again every event the WAL holds that
+//     Kafka had not acknowledged (and, with acks racing the kill, some it had).
 //   - A power loss or kernel crash can lose what was appended in the last `wal.sync_interval` (or
 //     `wal.sync_bytes`) before it: the WAL's fsync is batched (shipper/wal/wal.h).
 //   - Bytes a sender wrote that we had not read when the shipper died are the sender's to resend; TCP
@@ -19,12 +20,19 @@
 //     acknowledged and counted (logpipe_tcp_wal_damaged_total). At shutdown, events read from a socket but
 //     refused by a full WAL are counted in logpipe_tcp_events_dropped_total{reason="shutdown_while_full"}.
 //
-// Memory: events appended and not acknowledged are kept in memory up to `max_memory_bytes`; past that
-// (Kafka slow or down) they live only in the WAL ("spilled") and are read back from it, in sequence order,
-// when memory frees up. So during an outage the WAL, not memory, absorbs up to its disk budget.
+// Memory: events appended and not acknowledged are handed to the producer (librdkafka keeps the only
+// copy in memory; a failed delivery hands the record back and it is produced again from that copy) as
+// long as they cost less than `max_memory_bytes` together; past that (Kafka slower than the senders, or
+// down) new events live only in the WAL ("spilled") and are read back from it in sequence order, from
+// where the last read stopped, when half the budget is free again. So the WAL, not memory, absorbs a
+// backlog, up to its disk budget. Events are handed to the producer in WAL order (retries aside).
 // Backpressure: when the WAL refuses an append (disk budget reached, or an I/O error), accept() says so
 // and can_accept() stays false until the WAL has room again (acknowledgements delete segments) or, after
 // an I/O error, a second has passed; the TCP server then stops reading its sockets.
+//
+// Cost per event on the way in: a batch (one read of one connection) is encoded into one buffer and
+// appended with one write(2); each event is then produced from views (librdkafka copies it). Per event
+// we keep 16 bytes (sequence number and cost) until Kafka acknowledged it.
 //
 // Threading: one thread (the TCP input's I/O thread) calls everything, including the producer's poll(),
 // so delivery reports arrive on it and the WAL (not thread-safe) has one owner. Metrics are atomics.
@@ -32,16 +40,18 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/kafka/producer.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "shipper/tcp_input/event_sink.h"
+#include "shipper/tcp_input/wal_event.h"
 #include "shipper/wal/wal.h"
 
 namespace logpipe::shipper::tcp {
@@ -55,58 +65,64 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
   // Produces what the WAL holds unacknowledged from an earlier run (call once, before accepting).
   Status replay();
 
-  // Appends the event to the WAL and queues it for Kafka. kFull / kFailed: not accepted, nothing kept;
-  // stop reading and offer it again once can_accept().
-  Accept accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value, int64_t read_micros, bool truncated,
-                bool partial) override;
+  // Appends the batch to the WAL (one write) and produces its events, or leaves them in the WAL when the
+  // memory budget is used up. kFull / kFailed: not accepted, nothing kept; stop reading and offer the
+  // batch again once can_accept().
+  Accept accept(const std::shared_ptr<const EventOrigin>& origin, const EventBatch& batch) override;
+  // One event (a batch of one; for tests and callers without a batch).
+  Accept accept(const std::shared_ptr<const EventOrigin>& origin, std::string_view value, int64_t read_micros,
+                bool truncated, bool partial);
   bool can_accept() override;
 
-  // Serves delivery reports, produces what waits, runs the WAL's batched fsync, reads spilled events
-  // back. Call often (every few milliseconds) and after bursts of accept().
+  // Serves delivery reports, produces again what failed, runs the WAL's batched fsync, reads spilled
+  // events back. Call often (every few milliseconds).
   void service() override;
   // Waits up to `timeout` for Kafka to acknowledge everything, then closes the WAL. What is still
   // unacknowledged stays in the WAL for the next start.
   Status shutdown(std::chrono::milliseconds timeout);
 
   void on_delivery(uint64_t token, const Status& status) override;
+  void on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) override;
 
-  size_t in_memory() const { return pending_.size(); }
+  // Events handed to the producer and not acknowledged yet.
+  size_t in_memory() const { return in_memory_; }
   uint64_t unacked() const { return wal_.unacked_count(); }
-  bool spilling() const { return spill_from_ != 0; }
+  bool spilling() const { return spilling_; }
 
  private:
-  // An event in memory: its connection's shared origin plus what is its own; the Kafka record is built
-  // only when handed to the producer (into a reused scratch record, so the per-event path allocates
-  // little: the value and the map node).
-  struct Pending {
-    std::shared_ptr<const EventOrigin> origin;
-    std::string value;
-    int64_t read_micros = 0;
-    uint8_t flags = 0;
-    int64_t cost = 0;
-  };
-  static constexpr uint8_t kTruncated = 1, kPartial = 2;
-  static constexpr uint8_t kComplete = 4;  // replayed: origin->headers already hold lp.read_us and lp.tags
-  static int64_t cost_of(const EventOrigin& origin, size_t value_bytes);
-  void keep(uint64_t seq, Pending p);
-  const kafka::OutRecord& record_for(uint64_t seq, const Pending& p);
-  // Reads WAL events with seq >= from back into memory (within the budget); sets spill_from_.
-  Status load_from_wal(uint64_t from);
-  void produce_waiting();
+  // Produces one event; false if the producer refused it (queue full). Tracks its cost on success.
+  bool produce(uint64_t seq, const kafka::RecordView& record);
+  bool memory_full() const { return memory_bytes_ >= max_memory_bytes_ && in_memory_ > 0; }
+  // Reads spilled events back from the WAL (from spill_from_) and produces them while memory allows.
+  Status refill();
+  // Marks `seq` handled (acknowledged, or dropped as damaged); false if it was not in flight.
+  bool settle(uint64_t seq);
+  void produce_retries();
+  void note_failure(const Status& status);
   void update_gauges();
+
+  struct InFlight {
+    uint64_t seq;
+    int64_t cost;  // 0: settled (waiting to be popped from the front)
+  };
 
   Wal& wal_;
   int64_t max_memory_bytes_;
   Clock& clock_;
   kafka::Producer* producer_ = nullptr;
-  std::map<uint64_t, Pending> pending_;  // appended, in memory, not acknowledged
-  std::deque<uint64_t> waiting_;         // in pending_, not accepted by the producer yet (or failed)
+  std::deque<InFlight> in_flight_;  // produced, in increasing seq order; settled ones popped from the front
+  size_t in_memory_ = 0;            // not settled in in_flight_
   int64_t memory_bytes_ = 0;
-  uint64_t spill_from_ = 0;  // != 0: events from this seq on are only in the WAL
-  uint64_t last_seq_ = 0;
-  std::string scratch_;
-  kafka::Headers extra_;       // lp.read_us and lp.tags of the event being accepted
-  kafka::OutRecord produce_;   // reused for every produce()
+  std::deque<std::pair<uint64_t, kafka::OutRecord>> retry_;  // failed deliveries, handed back, to produce again
+  std::vector<uint64_t> reread_;  // failed deliveries reported without the record: read back from the WAL
+  bool spilling_ = false;         // events from spill_from_ on are only in the WAL
+  uint64_t spill_from_ = 0;
+  std::string scratch_;                  // the batch's WAL encoding
+  std::vector<size_t> ends_;             // end of each event's encoding in scratch_
+  std::vector<std::string_view> views_;  // the batch's events, for Wal::append_batch
+  std::vector<kafka::HeaderView> shared_;  // the origin's headers as views, for the batch
+  WalEventView decoded_;
+  EventBatch one_;
   bool full_ = false;
   std::chrono::steady_clock::time_point retry_after_{};
   bool failed_ = false;

@@ -1,5 +1,7 @@
 #include "shipper/tcp_input/tcp_input.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace logpipe::shipper::tcp {
@@ -20,6 +22,24 @@ std::vector<ListenerSetup> listener_setups(const ShipperConfig& config, const st
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::map<std::string, std::string> TcpInput::producer_properties(const ShipperConfig& config,
+                                                                 std::map<std::string, std::string> properties) {
+  // librdkafka counts values (not headers) against its byte limit, and an event costs TcpDelivery at
+  // least ~300 bytes of its budget: with these limits the budget, not librdkafka, decides.
+  const int64_t budget = config.wal.max_memory_bytes;
+  properties.try_emplace("queue.buffering.max.kbytes", std::to_string(std::max<int64_t>(budget >> 10, 1024)));
+  properties.try_emplace("queue.buffering.max.messages", std::to_string(std::clamp<int64_t>(budget / 256, 1000, 10000000)));
+  // A line of max_line_bytes plus key and headers must pass librdkafka's size check (its default,
+  // 1000000, is below the 1 MiB default line): a record it refuses would be produced again forever.
+  int64_t largest = 0;
+  for (const auto& l : config.tcp) largest = std::max(largest, l.max_line_bytes);
+  properties.try_emplace("message.max.bytes", std::to_string(std::max<int64_t>(largest + (64 << 10), 1000000)));
+  // Keys (one per connection) still pick a fixed partition; murmur2 hashes 4 bytes per step where the
+  // default consistent_random partitioner's crc32 took ~3 % of the I/O thread (bench/README.md).
+  properties.try_emplace("partitioner", "murmur2_random");
+  return properties;
 }
 
 Result<std::unique_ptr<TcpInput>> TcpInput::create(const ShipperConfig& config, Clock& clock,

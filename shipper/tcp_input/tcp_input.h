@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/clock.h"
@@ -31,6 +33,12 @@ class TcpInput {
 
   static Result<std::unique_ptr<TcpInput>> create(const ShipperConfig& config, Clock& clock,
                                                    metrics::Registry& metrics, const ProducerFactory& make_producer);
+  // librdkafka properties of the TCP input's producer: `properties` (kafka.properties + brokers) with
+  // what the TCP input needs unless the user set it: queue limits above wal.max_memory_bytes (so the
+  // producer does not refuse what the budget lets through), message.max.bytes for the longest line plus
+  // key and headers, and a cheaper key partitioner.
+  static std::map<std::string, std::string> producer_properties(const ShipperConfig& config,
+                                                                std::map<std::string, std::string> properties);
   ~TcpInput();
 
   Status start();

@@ -140,6 +140,9 @@ class TcpServer::Impl {
   EventSink& sink() { return sink_; }
   Clock& clock() { return clock_; }
   JsonArraySplitter& splitter() { return splitter_; }
+  // The batch a connection fills from one read; shared, since a read is framed and offered to the sink
+  // in one go (a refused batch moves into its connection).
+  EventBatch& batch() { return batch_; }
   void pause(const std::shared_ptr<ConnectionBase>& c) {
     if (paused_.empty()) {
       backpressure_.inc();
@@ -173,6 +176,7 @@ class TcpServer::Impl {
   std::chrono::steady_clock::time_point paused_since_{};
   std::chrono::steady_clock::time_point last_sweep_{};
   JsonArraySplitter splitter_;
+  EventBatch batch_;
   std::thread thread_;
   bool stopping_ = false;
   bool stopped_ = false;
@@ -223,12 +227,7 @@ class Connection final : public ConnectionBase {
 
   bool drain() override {
     if (closed_) return true;
-    while (!kept_.empty()) {
-      const Kept& k = kept_.front();
-      if (server_.sink().accept(origin_, k.value, k.read_micros, k.truncated, k.partial) != EventSink::Accept::kAccepted)
-        return false;
-      kept_.pop_front();
-    }
+    if (!submit_batch()) return false;
     last_active_ = server_.clock().now();
     if (eof_) {
       finish_close();
@@ -241,13 +240,14 @@ class Connection final : public ConnectionBase {
   void close_now(const char* reason) override {
     if (closed_) return;
     if (std::string_view(reason) == "idle_timeout") listener_.idle_closed.inc();
+    if (kept_.empty()) server_.batch().clear();
     if (!handshaking_ && !eof_) {
       read_micros_ = server_.clock().wall_micros();
       end_stream(/*clean=*/false);
     }
     // Whatever the sink still refuses now is lost: count it (only possible at shutdown with a full WAL).
-    if (!kept_.empty() && !drain_kept_once()) listener_.dropped_shutdown.inc(kept_.size());
-    kept_.clear();
+    if (!submit_batch()) listener_.dropped_shutdown.inc(kept_.size());
+    kept_ = EventBatch();
     log::debug("tcp: connection closed", {{"listener", listener_.name}, {"client.ip", ip_}, {"reason", reason}});
     finish_close();
   }
@@ -260,13 +260,6 @@ class Connection final : public ConnectionBase {
   }
 
  private:
-  struct Kept {
-    std::string value;
-    int64_t read_micros;
-    bool truncated;
-    bool partial;
-  };
-
   void make_origin(std::string subject) {
     kafka::RecordMeta meta = listener_.setup.meta;
     meta.peer_ip = ip_;
@@ -286,29 +279,34 @@ class Connection final : public ConnectionBase {
     });
   }
 
+  // Everything framed from one read (and, at the end of the stream, the unterminated tail) goes to the
+  // sink as one batch: one WAL write. A refused batch is kept and this connection is not read until the
+  // sink took it (drain()).
   void on_read(const error_code& ec, size_t n) {
     if (closed_) return;
+    if (kept_.empty()) server_.batch().clear();
     last_active_ = server_.clock().now();
     read_micros_ = server_.clock().wall_micros();
     if (n > 0) feed(std::string_view(buf_.data(), n));
     if (ec) {
+      if (ec == asio::error::operation_aborted) {
+        submit_batch();  // if refused, close_now() counts it
+        return;
+      }
       bool clean = ec == asio::error::eof;
       if constexpr (kTls) clean = clean || ec == ssl::error::stream_truncated;
-      if (ec == asio::error::operation_aborted) return;
       end_stream(clean);
       eof_ = true;
-      if (kept_.empty()) {
-        finish_close();
-      } else {
-        server_.pause(shared_from_this());
-      }
-      return;
     }
-    if (!kept_.empty()) {
+    if (!submit_batch()) {
       server_.pause(shared_from_this());
       return;
     }
-    read();
+    if (eof_) {
+      finish_close();
+    } else {
+      read();
+    }
   }
 
   void feed(std::string_view bytes) {
@@ -347,19 +345,25 @@ class Connection final : public ConnectionBase {
     submit(line, truncated, partial);
   }
 
-  void submit(std::string_view value, bool truncated, bool partial) {
-    if (kept_.empty() &&
-        server_.sink().accept(origin_, value, read_micros_, truncated, partial) == EventSink::Accept::kAccepted)
-      return;
-    kept_.push_back(Kept{std::string(value), read_micros_, truncated, partial});
-  }
+  // Events go to the server's shared batch, or behind a refused batch this connection keeps.
+  EventBatch& filling() { return kept_.empty() ? server_.batch() : kept_; }
+  void submit(std::string_view value, bool truncated, bool partial) { filling().add(value, read_micros_, truncated, partial); }
 
-  bool drain_kept_once() {
-    while (!kept_.empty()) {
-      const Kept& k = kept_.front();
-      if (server_.sink().accept(origin_, k.value, k.read_micros, k.truncated, k.partial) != EventSink::Accept::kAccepted)
-        return false;
-      kept_.pop_front();
+  // Offers the batch to the sink; true when it took it (or there was none). A refused one is kept here.
+  bool submit_batch() {
+    EventBatch& b = filling();
+    if (b.empty()) return true;
+    if (server_.sink().accept(origin_, b) != EventSink::Accept::kAccepted) {
+      if (&b != &kept_) {
+        kept_ = std::move(b);
+        b.clear();
+      }
+      return false;
+    }
+    if (&b == &kept_) {
+      kept_ = EventBatch();  // give its memory back: a paused connection is the rare case
+    } else {
+      b.clear();
     }
     return true;
   }
@@ -381,7 +385,7 @@ class Connection final : public ConnectionBase {
   int64_t port_;
   std::shared_ptr<const EventOrigin> origin_;
   std::array<char, kReadChunk> buf_{};
-  std::deque<Kept> kept_;
+  EventBatch kept_;  // refused by the sink (WAL full): offered again by drain(); empty otherwise
   std::vector<std::string_view> elements_;
   int64_t read_micros_ = 0;
   std::chrono::steady_clock::time_point last_active_;

@@ -38,6 +38,13 @@ class Reader {
     pos_ += n;
     return true;
   }
+  bool view(std::string_view& out) {
+    uint64_t n = 0;
+    if (!varint(n) || n > d_.size() - pos_) return false;
+    out = d_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
   bool done() const { return pos_ == d_.size(); }
 
  private:
@@ -74,6 +81,35 @@ void encode_wal_event(const EventOrigin& origin, const kafka::Headers& extra, st
     }
   }
   put_bytes(out, value);
+}
+
+void append_wal_event(const EventOrigin& origin, std::span<const kafka::HeaderView> extra, std::string_view value,
+                      std::string& out) {
+  out.push_back(static_cast<char>(kWalEventVersion));
+  put_bytes(out, origin.topic);
+  put_bytes(out, origin.key);
+  put_varint(out, origin.headers.size() + extra.size());
+  for (const auto& [k, v] : origin.headers) {
+    put_bytes(out, k);
+    put_bytes(out, v);
+  }
+  for (const auto& h : extra) {
+    put_bytes(out, h.name);
+    put_bytes(out, h.value);
+  }
+  put_bytes(out, value);
+}
+
+bool decode_wal_event_view(std::string_view data, WalEventView& out) {
+  if (data.empty() || static_cast<uint8_t>(data[0]) != kWalEventVersion) return false;
+  Reader in(data.substr(1));
+  uint64_t n = 0;
+  if (!in.view(out.topic) || !in.view(out.key) || !in.varint(n) || n > data.size()) return false;
+  out.headers.resize(n);
+  for (auto& h : out.headers) {
+    if (!in.view(h.name) || !in.view(h.value)) return false;
+  }
+  return in.view(out.value) && in.done();
 }
 
 Result<kafka::OutRecord> decode_wal_event(std::string_view data, uint64_t seq) {

@@ -52,6 +52,7 @@ constexpr uint64_t kSeqLease = 1 << 20;            // sequence numbers reserved 
 constexpr uint32_t kSeqMagic = 0x51535043;         // "CPSQ"
 constexpr uint32_t kAckedMagic = 0x4b415043;       // "CPAK"
 constexpr size_t kReadChunk = 1 << 20;
+constexpr int64_t kMarkBytes = 256 << 10;
 constexpr uint64_t kMaxEventBytes = 0xffffffffULL - kRecordHeaderBytes;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
@@ -346,6 +347,9 @@ struct Segment {
   int64_t bytes = 0;
   uint64_t last_seq = 0;   // highest stored (0: none)
   SeqSet pending;          // stored and not acknowledged
+  // Raw segment appended by this process: (first seq of a batch, its file offset), one at least every
+  // kMarkBytes, so replay_from() starts near `from` instead of at the top of the segment.
+  std::vector<std::pair<uint64_t, int64_t>> marks;
 };
 
 // A value kept in a two-slot file, so that a torn write of one slot leaves the other.
@@ -795,6 +799,7 @@ Result<uint64_t> FileWal::append_batch(std::span<const std::string_view> events)
     return Error("wal append: " + s.message());
   }
   for (size_t i = 0; i < events.size(); ++i) seg.pending.insert(first + i);
+  if (seg.marks.empty() || seg.bytes - seg.marks.back().second >= kMarkBytes) seg.marks.emplace_back(first, seg.bytes);
   next_seq_ = first + events.size();
   seg.last_seq = next_seq_ - 1;
   seg.bytes += size;
@@ -1121,7 +1126,18 @@ Status FileWal::replay_segment(uint64_t first_seq, uint64_t from, uint64_t limit
   };
   Status s;
   if (!compressed) {
-    auto scan = scan_records(r, kFileHeaderBytes, first_seq, visit);
+    // Start at the last mark at or below `from` (records below it are not visited anyway).
+    int64_t start = kFileHeaderBytes;
+    uint64_t min_seq = first_seq;
+    const auto& marks = found->second.marks;
+    auto m = std::upper_bound(marks.begin(), marks.end(), from,
+                              [](uint64_t f, const std::pair<uint64_t, int64_t>& mark) { return f < mark.first; });
+    if (m != marks.begin()) {
+      --m;
+      start = m->second;
+      min_seq = m->first;
+    }
+    auto scan = scan_records(r, start, min_seq, visit);
     if (!scan) s = Error(scan.error().message());
   } else {
     if (dctx_ == nullptr) dctx_ = ZSTD_createDCtx();

@@ -34,6 +34,25 @@ class FakeWal final : public shipper::Wal {
     ++appends_;
     return seq;
   }
+  // All or nothing, like the real WAL; counted as one append.
+  Result<uint64_t> append_batch(std::span<const std::string_view> events) override {
+    if (events.empty()) return Error("empty batch");
+    if (fail_) return Error("injected I/O error");
+    int64_t size = 0;
+    for (auto e : events) size += static_cast<int64_t>(e.size());
+    if (storage_->bytes + size > max_bytes_) {
+      full_ = true;
+      return Error("WAL full");
+    }
+    const uint64_t first = storage_->next_seq;
+    for (auto e : events) {
+      storage_->records.emplace(storage_->next_seq++, std::string(e));
+      ++appends_;
+    }
+    storage_->bytes += size;
+    ++batch_appends_;
+    return first;
+  }
   bool is_full() const override { return full_ && storage_->bytes >= max_bytes_ / 2; }
   void ack(uint64_t seq) override {
     auto it = storage_->records.find(seq);
@@ -46,6 +65,16 @@ class FakeWal final : public shipper::Wal {
     ++replays_;
     const auto copy = storage_->records;
     for (const auto& [seq, rec] : copy) fn(seq, rec);
+    return Status::Ok();
+  }
+  // Visits only records >= from (as the real WAL skips what lies below), counting each one visited.
+  Status replay_from(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    ++replays_;
+    const auto copy = storage_->records;
+    for (auto it = copy.lower_bound(from); it != copy.end(); ++it) {
+      ++replay_visits_;
+      if (!fn(it->first, it->second)) break;
+    }
     return Status::Ok();
   }
   Status maybe_sync() override { return Status::Ok(); }
@@ -61,7 +90,9 @@ class FakeWal final : public shipper::Wal {
 
   void fail_appends(bool on) { fail_ = on; }
   int replays() const { return replays_; }
-  int appends() const { return appends_; }
+  int appends() const { return appends_; }  // events appended
+  int batch_appends() const { return batch_appends_; }  // calls of append_batch() that appended
+  uint64_t replay_visits() const { return replay_visits_; }
   bool closed() const { return closed_; }
 
  private:
@@ -73,6 +104,8 @@ class FakeWal final : public shipper::Wal {
   bool closed_ = false;
   int replays_ = 0;
   int appends_ = 0;
+  int batch_appends_ = 0;
+  uint64_t replay_visits_ = 0;
 };
 
 }  // namespace logpipe::testing

@@ -28,14 +28,15 @@ class RecordingSink final : public shipper::tcp::EventSink {
     }
   };
 
-  Accept accept(const std::shared_ptr<const shipper::tcp::EventOrigin>& origin, std::string_view value, int64_t,
-                bool truncated, bool partial) override {
+  Accept accept(const std::shared_ptr<const shipper::tcp::EventOrigin>& origin,
+                const shipper::tcp::EventBatch& batch) override {
     if (full_) {
-      ++refused_;
+      refused_ += batch.size();
       return Accept::kFull;
     }
     std::lock_guard lock(mu_);
-    events_.push_back(Event{std::string(value), origin->headers, origin->key, truncated, partial});
+    for (const auto& e : batch.events())
+      events_.push_back(Event{std::string(batch.value(e)), origin->headers, origin->key, e.truncated, e.partial});
     return Accept::kAccepted;
   }
   bool can_accept() override { return !full_; }

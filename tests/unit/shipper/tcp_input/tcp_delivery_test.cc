@@ -201,6 +201,77 @@ TEST_CASE("tcp delivery: past max_memory_bytes events live only in the WAL and a
   for (size_t i = 0; i < offsets.size(); ++i) CHECK(offsets[i] == std::to_string(i + 1));
 }
 
+TEST_CASE("tcp delivery: a batch is one WAL append, produced in order with consecutive offsets; a refused batch "
+          "keeps nothing",
+          "[shipper][tcp]") {
+  Rig r(/*wal_bytes=*/20000);  // the fake counts encoded events: ~300 bytes each here with the headers
+  shipper::tcp::EventBatch batch;
+  batch.add("{\"n\":1}", 11, false, false);
+  batch.add("{\"n\":2}", 12, true, false);
+  batch.add("{\"n\":3}", 13, false, true);
+  REQUIRE(r.delivery->accept(origin(), batch) == EventSink::Accept::kAccepted);
+  CHECK(r.wal->batch_appends() == 1);
+  CHECK(r.wal->unacked_count() == 3);
+  // Produced at once, from views of the batch, in WAL order.
+  REQUIRE(r.producer->produced().size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& rec = r.producer->produced()[i].second;
+    CHECK(rec.value == "{\"n\":" + std::to_string(i + 1) + "}");
+    CHECK(header(rec, kafka::header::kOffset) == std::to_string(i + 1));
+    CHECK(header(rec, kafka::header::kReadMicros) == std::to_string(11 + i));
+    CHECK(rec.key == "h|tcp:fakewal|10.1.2.3:40000");
+  }
+  CHECK(header(r.producer->produced()[1].second, kafka::header::kTags) == "_truncated");
+  CHECK(header(r.producer->produced()[2].second, kafka::header::kTags) == "_partial_line");
+  CHECK(r.delivery->in_memory() == 3);
+
+  // Half the WAL's budget, then a batch that does not fit it as a whole: refused, none of it appended
+  // or produced.
+  shipper::tcp::EventBatch half, big;
+  for (int i = 0; i < 40; ++i) half.add(std::string(100, 'x'), 1, false, false);
+  REQUIRE(r.delivery->accept(origin(), half) == EventSink::Accept::kAccepted);
+  for (int i = 0; i < 40; ++i) big.add(std::string(100, 'y'), 1, false, false);
+  CHECK(r.delivery->accept(origin(), big) == EventSink::Accept::kFull);
+  CHECK(r.wal->batch_appends() == 2);
+  CHECK(r.wal->unacked_count() == 43);
+  CHECK(r.producer->produced().size() == 43);
+  r.producer->ack_all();
+  r.delivery->service();
+  CHECK(r.wal->unacked_count() == 0);
+  CHECK(r.delivery->in_memory() == 0);
+}
+
+TEST_CASE("tcp delivery: spilled events are read back from where the last read stopped, not from the start",
+          "[shipper][tcp]") {
+  Rig r(1 << 30, /*memory=*/20000);
+  r.producer->cork(true);  // Kafka not taking anything: everything is spilled
+  constexpr int kEvents = 2000;
+  shipper::tcp::EventBatch batch;
+  for (int i = 1; i <= kEvents; ++i) {
+    batch.add("{\"n\":" + std::to_string(i) + "}", 1, false, false);
+    if (batch.size() == 50) {
+      REQUIRE(r.delivery->accept(origin(), batch) == EventSink::Accept::kAccepted);
+      batch.clear();
+    }
+  }
+  CHECK(r.delivery->spilling());
+  r.producer->cork(false);
+  int rounds = 0;
+  for (; rounds < 1000 && r.wal->unacked_count() > 0; ++rounds) {
+    r.delivery->service();
+    r.producer->ack_all();
+    r.delivery->service();
+  }
+  CHECK(r.wal->unacked_count() == 0);
+  CHECK_FALSE(r.delivery->spilling());
+  // Each read-back visits the events it produces plus the one it stops at: linear in the backlog.
+  CHECK(r.wal->replay_visits() <= static_cast<uint64_t>(kEvents + 2 * rounds));
+  std::vector<std::string> offsets;
+  for (const auto& [t, rec] : r.producer->produced()) offsets.push_back(header(rec, kafka::header::kOffset));
+  REQUIRE(offsets.size() == kEvents);
+  for (size_t i = 0; i < offsets.size(); ++i) CHECK(offsets[i] == std::to_string(i + 1));
+}
+
 TEST_CASE("tcp delivery: shutdown waits for acknowledgements and closes the WAL", "[shipper][tcp]") {
   Rig r;
   REQUIRE(r.delivery->accept(origin(), "{}", 1, false, false) == EventSink::Accept::kAccepted);
