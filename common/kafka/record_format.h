@@ -7,7 +7,7 @@
 //   headers = lp.v, lp.host, lp.service, lp.source, lp.path, lp.file_id, lp.offset, lp.read_us,
 //             lp.format, lp.label.<name>, and for container inputs lp.stream, lp.runtime_time; lp.tags;
 //             for TCP inputs lp.peer.ip, lp.peer.port and (TLS with a client certificate) lp.tls.subject
-//   packed (version 2, what the file pipeline writes): lp.v = "2\t<source>\t<format>\t<host>\t<service>\t
+//   packed (version 2, what the file pipeline writes; the TCP input writes the packed lp.v only): lp.v = "2\t<source>\t<format>\t<host>\t<service>\t
 //             <file id>\t<path>" and lp.line = "<offset>\t<read_us>" stand for the seven and the two headers
 //             they name; the rest as above. Two header allocations and ~80 bytes less per record in
 //             librdkafka, whose one broker thread writes and compresses every record (bench/README.md).

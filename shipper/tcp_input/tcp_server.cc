@@ -268,8 +268,10 @@ class Connection final : public ConnectionBase {
     auto o = std::make_shared<EventOrigin>();
     o->topic = listener_.setup.topic;
     o->key = kafka::record_key(meta);
-    o->headers = kafka::encode_headers(meta);
-    std::erase_if(o->headers, [](const auto& h) { return h.first == kafka::header::kReadMicros; });
+    // Packed layout: the connection's fields in one lp.v header; the per-event offset (WAL sequence) and
+    // read time are added as lp.offset and lp.read_us at produce time, so the packed lp.line is dropped.
+    o->headers = kafka::encode_headers(meta, kafka::HeaderLayout::kPacked);
+    std::erase_if(o->headers, [](const auto& h) { return h.first == kafka::header::kLine; });
     origin_ = std::move(o);
   }
 
