@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # TCP input throughput: 8 concurrent senders on loopback -> logpipe-shipper's TCP input -> Kafka, side by side
 # with rsyslog imtcp -> omkafka on the same input and the same broker, plus the load generator alone into a
-# discarding sink (its ceiling: it must be far above both). Prints one table (medians of R rounds, receivers
+# discarding sink (its ceiling: it must be far above both) and `kcat -P -l` producing the same lines from a
+# file with the same producer settings (no TCP, no WAL, no key or headers: what this broker and machine take
+# from one librdkafka producer, the ceiling for both receivers). Prints one table (medians of R rounds, receivers
 # alternated per round): events/s, CPU seconds per million events and peak RSS of the receiving process.
 # Numbers are for people to read, never asserted: the machines are shared.
 #
@@ -132,6 +134,15 @@ drive() {
   record "$label" "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
 }
 
+run_kcat() {  # run_kcat <topic>: the same lines from a file, timed from start to exit (kcat waits for delivery)
+  local t0 t1
+  t0=$(now)
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" -l "$tmp/lines" 2>"$tmp/kcat.err" ||
+    { record kcat-file 0 0 0 "failed:$(tail -1 "$tmp/kcat.err" | tr ' ' _ | cut -c1-100)"; return; }
+  t1=$(now)
+  record kcat-file "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
+}
+
 run_sink() {  # the generator alone: loadgen -> discarding sink, timed by the generator itself
   rm -f "$tmp/sink.port"
   "$loadgen" sink --port-file "$tmp/sink.port" & local sp=$!
@@ -212,14 +223,16 @@ check_topic() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "events: $N over $C connections; broker $B; $R rounds; topics bench-tcp-<receiver>-$runid-<round>" >&2
 : > "$tmp/results"
+"$loadgen" dump --events "$N" >"$tmp/lines" || die "tcp_loadgen dump failed"
 for ((r = 1; r <= R; r++)); do
   run_sink; tail -1 "$tmp/results" >&2
-  for tool in shipper rsyslog; do
+  for tool in kcat shipper rsyslog; do
     [[ $tool == rsyslog && -n $rsyslog_na ]] && continue
     topic=bench-tcp-$tool-$runid-$r
     make_topic "$topic"
     echo "round $r/$R: $tool -> $topic" >&2
     case $tool in
+      kcat) run_kcat "$topic" ;;
       shipper) run_shipper "$topic" ;;
       rsyslog) run_rsyslog "$topic" ;;
     esac
@@ -233,8 +246,9 @@ bytes=$(awk '{print $2}' "$tmp/loadgen.out" 2>/dev/null || echo 0)
 echo
 echo "TCP input throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $load_before (start) / $load_after (end)"
 echo "input: $N events over $C concurrent connections on loopback, ${bytes:-?} bytes (logstash-logback-encoder-style JSON lines, bench/tcp_loadgen); broker $B (1 node, 3 partitions)"
-echo "both: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
+echo "all: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
 echo "  logpipe-shipper: TCP input (json_lines) with its defaults${BENCH_WAL_SYNC_INTERVAL:+ except wal.sync_interval=$BENCH_WAL_SYNC_INTERVAL sync_bytes=1GiB}, WAL on local disk; records carry a key and headers"
+echo "  kcat-file: kcat -P -l <the same lines in a file> -X <the four above>, value only (no TCP, no key, no headers); seconds = its process start to exit"
 echo "  rsyslog ${rsyslog_version}: imtcp (LF framing) -> omkafka template %rawmsg%, partitions.auto=on, resubmitOnFailure=on; default queues"
 echo "seconds: wall, first connection to the topic holding all N events (end offsets polled every ~0.1 s); loadgen-sink: the generator's own time"
 echo "CPU s/M events: user+sys of the receiving process (incl. start and shutdown) per million events, median; RSS: max over runs"
@@ -247,10 +261,10 @@ awk -v N="$N" -v R="$R" -v na="$rsyslog_na" '
   $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4 }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {
-    order[1] = "loadgen-sink"; order[2] = "logpipe-shipper"; order[3] = "rsyslog"
+    order[1] = "loadgen-sink"; order[2] = "kcat-file"; order[3] = "logpipe-shipper"; order[4] = "rsyslog"
     printf "%-16s %9s %8s %10s %14s %9s %12s  %s\n", "receiver", "events", "seconds", "events/s", "CPU s/M events", "RSS MiB", "vs rsyslog", "runs"
     if (n["rsyslog"] > 0) { for (i = 1; i <= n["rsyslog"]; i++) rw[i] = w["rsyslog", i]; rs = median(rw, n["rsyslog"]) }
-    for (o = 1; o <= 3; o++) {
+    for (o = 1; o <= 4; o++) {
       k = order[o]
       if (k == "rsyslog" && na != "") { printf "%-16s n/a (%s)\n", k, na; continue }
       if (n[k] == 0) { printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }

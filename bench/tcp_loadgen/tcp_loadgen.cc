@@ -7,6 +7,7 @@
 //
 //   tcp_loadgen send HOST PORT [--events N] [--connections C]   prints one line: events bytes seconds
 //   tcp_loadgen sink [--port-file F]                            a discarding receiver, to measure the generator
+//   tcp_loadgen dump [--events N]                               the same N lines on stdout (for kcat -P -l)
 //
 // Not part of the product; a benchmark tool only.
 
@@ -177,6 +178,11 @@ int main(int argc, char** argv) {
     return rc;
   }
   if (argc >= 2 && !std::strcmp(argv[1], "sink")) return sink_main(argc, argv);
-  std::fprintf(stderr, "usage: tcp_loadgen send HOST PORT [--events N] [--connections C] | sink [--port-file F]\n");
+  if (argc >= 2 && !std::strcmp(argv[1], "dump")) {
+    const uint64_t events = argc >= 4 && !std::strcmp(argv[2], "--events") ? std::strtoull(argv[3], nullptr, 10) : 1'000'000;
+    const std::string lines = generate(0, events);  // the concatenation of every connection's share
+    return std::fwrite(lines.data(), 1, lines.size(), stdout) == lines.size() ? 0 : 1;
+  }
+  std::fprintf(stderr, "usage: tcp_loadgen send HOST PORT [--events N] [--connections C] | sink [--port-file F] | dump [--events N]\n");
   return 2;
 }
