@@ -93,7 +93,8 @@ rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/nu
 
 # Does this indexer have the bulks-in-flight option? (Before it, the indexer sent one bulk at a time.)
 inflight_key=""
-if "$indexer_bin" --print-config-reference | grep -q '^| `elasticsearch.concurrency`'; then inflight_key=elasticsearch.concurrency; fi
+# (grep without -q reads all: -q exits at the match, the indexer dies of SIGPIPE and pipefail fails the test)
+if "$indexer_bin" --print-config-reference | grep '^| `elasticsearch.concurrency`' >/dev/null; then inflight_key=elasticsearch.concurrency; fi
 
 # ---------------------------------------------------------------------------------------------------------------
 now() { date +%s.%N; }
