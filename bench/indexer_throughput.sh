@@ -15,6 +15,9 @@
 #   BENCH_CONCURRENCY  bulk requests in flight for all three (default 2, the indexer's elasticsearch.concurrency
 #                      default): curl --parallel-max, the indexer's elasticsearch.concurrency, rsyslog's action
 #                      queue workers. An indexer without that option runs with what it has (the table says so).
+#   BENCH_AUTO_ID      1 (default): also run "ideal-autoid", the ideal loader's bodies without `_id` (Elasticsearch
+#                      picks the ids, as rsyslog's omelasticsearch does): a diagnostic row that shows what the
+#                      deterministic `_id` (exactly once) costs Elasticsearch. 0: leave it out.
 #   BENCH_BROKER       Kafka bootstrap server (default 127.0.0.1:9092)
 #   BENCH_ES           Elasticsearch URL, http://host:port (default http://127.0.0.1:9200)
 #   BENCH_TIMEOUT      seconds one run may take (default 900)
@@ -34,6 +37,7 @@ N=${BENCH_EVENTS:-500000}
 R=${BENCH_RUNS:-1}
 BATCH=${BENCH_BATCH:-2000}
 C=${BENCH_CONCURRENCY:-2}
+AUTO_ID=${BENCH_AUTO_ID:-1}
 B=${BENCH_BROKER:-127.0.0.1:9092}
 ES=${BENCH_ES:-http://127.0.0.1:9200}
 TIMEOUT=${BENCH_TIMEOUT:-900}
@@ -68,7 +72,7 @@ cleanup() {
   done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   for i in $(curl -s "$ES/_cat/indices/bench-$id-*?h=index" 2>/dev/null); do curl -s -XDELETE "$ES/$i" >/dev/null || true; done
-  for i in ideal lp rsys; do curl -s -XDELETE "$ES/_index_template/logpipe-bench-$id-$i-" >/dev/null 2>&1 || true; done
+  for i in ideal noid lp rsys; do curl -s -XDELETE "$ES/_index_template/logpipe-bench-$id-$i-" >/dev/null 2>&1 || true; done
   "$topics_bin" "$B" delete "$topic" 2>/dev/null || echo "indexer_throughput: could not delete topic $topic" >&2
   for i in 1 2 3 4 5; do rm -rf "$tmp" 2>/dev/null && break; sleep 1; done
 }
@@ -93,7 +97,8 @@ rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/nu
 
 # Does this indexer have the bulks-in-flight option? (Before it, the indexer sent one bulk at a time.)
 inflight_key=""
-if "$indexer_bin" --print-config-reference | grep -q '^| `elasticsearch.concurrency`'; then inflight_key=elasticsearch.concurrency; fi
+# (grep without -q reads all: -q exits at the match, the indexer dies of SIGPIPE and pipefail fails the test)
+if "$indexer_bin" --print-config-reference | grep '^| `elasticsearch.concurrency`' >/dev/null; then inflight_key=elasticsearch.concurrency; fi
 
 # ---------------------------------------------------------------------------------------------------------------
 now() { date +%s.%N; }
@@ -122,7 +127,7 @@ wait_count() {  # wait_count <contender> <time pid> <t0>
     if [[ $n -ge $N ]]; then t_end=$(now); wait_status=ok; return; fi
     if [[ $n != "$last" ]]; then last=$n; since=$(now); fi
     t_end=$t0  # a failed run records 0 s
-    if ! kill -0 "$tp" 2>/dev/null && [[ $name != ideal ]]; then wait_status="exited:$n"; return; fi
+    if ! kill -0 "$tp" 2>/dev/null && [[ $name != ideal && $name != noid ]]; then wait_status="exited:$n"; return; fi
     if (( $(echo "$(now) - $since > 60" | bc) )); then wait_status="stalled:$n"; return; fi
     if (( $(echo "$(now) - $t0 > $TIMEOUT" | bc) )); then wait_status="timeout:$n"; return; fi
     sleep 0.25
@@ -182,21 +187,29 @@ for f in "$tmp"/bulk/bulk-*.ndjson; do  # one transfer per body; `next` separate
 done
 bulk_bytes=$(cat "$tmp"/bulk/bulk-*.ndjson | wc -c)
 put_template ideal
+if [[ $AUTO_ID == 1 ]]; then  # the same bodies, `_id` removed from the action lines, into their own indices
+  mkdir -p "$tmp/noid"
+  for f in "$tmp"/bulk/bulk-*.ndjson; do
+    sed -E 's/,"_id":"[0-9a-f]{32}"//; s/"_index":"bench-'"$id"'-ideal-/"_index":"bench-'"$id"'-noid-/' "$f" > "$tmp/noid/$(basename "$f")"
+  done
+  sed "s#$tmp/bulk/#$tmp/noid/#g" "$tmp/curl.cfg" > "$tmp/curl-noid.cfg"
+  put_template noid
+fi
 put_template rsys
 
 # ---------------------------------------------------------------------------------------------------------------
-run_ideal() {
+run_ideal() {  # run_ideal <indices: ideal|noid> <bodies dir> <curl config> <row name>
   local t0 tp e0
-  es_delete ideal; rm -f "$tmp"/bulk/*.response
+  es_delete "$1"; rm -f "$2"/*.response
   e0=$(es_cpu); t0=$(now)
-  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time-ideal" curl -s --parallel --parallel-max "$C" -K "$tmp/curl.cfg" \
-    2>"$tmp/curl.err" &
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time-$1" curl -s --parallel --parallel-max "$C" -K "$3" \
+    2>"$tmp/curl-$1.err" &
   tp=$!; pids+=("$tp")
-  wait_count ideal "$tp" "$t0"
+  wait_count "$1" "$tp" "$t0"
   wait "$tp" 2>/dev/null || true
-  if [[ $wait_status == ok ]] && grep -l '"errors":true' "$tmp"/bulk/*.response >/dev/null 2>&1; then wait_status=item-errors; fi
-  record ideal "$(echo "${t_end:-0} - $t0" | bc)" $(time_fields "$tmp/time-ideal") "$(echo "$(es_cpu) - $e0" | bc)" "$wait_status"
-  es_delete ideal
+  if [[ $wait_status == ok ]] && grep -l '"errors":true' "$2"/*.response >/dev/null 2>&1; then wait_status=item-errors; fi
+  record "$4" "$(echo "${t_end:-0} - $t0" | bc)" $(time_fields "$tmp/time-$1") "$(echo "$(es_cpu) - $e0" | bc)" "$wait_status"
+  es_delete "$1"
 }
 
 run_indexer() {  # run_indexer <round>
@@ -271,12 +284,14 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "topic $topic ($N events, $bytes bytes of lines); $R rounds; batch $BATCH; concurrency $C" >&2
 : > "$tmp/results"
 for ((r = 1; r <= R; r++)); do
-  for tool in ideal indexer rsyslog; do
+  for tool in ideal indexer rsyslog noid; do
     [[ $tool == rsyslog && -n $rsyslog_na ]] && continue
+    [[ $tool == noid && $AUTO_ID != 1 ]] && continue
     echo "round $r/$R: $tool" >&2
     t_end=""
     case $tool in
-      ideal) run_ideal ;;
+      ideal) run_ideal ideal "$tmp/bulk" "$tmp/curl.cfg" ideal ;;
+      noid) run_ideal noid "$tmp/noid" "$tmp/curl-noid.cfg" ideal-autoid ;;
       indexer) run_indexer "$r" ;;
       rsyslog) run_rsyslog "$r" ;;
     esac
@@ -293,6 +308,7 @@ echo "Indexer throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "
 echo "input: $N logback JSON events ($((bytes / N)) B avg) in one Kafka topic, 3 partitions, loaded by logpipe-shipper (records carry its headers)"
 echo "Elasticsearch $(curl -s "$ES/_nodes/_local?filter_path=nodes.*.version" | jq -r '.nodes[].version') at $ES, 1 node; every contender writes its own indices from the same template (1 shard, 0 replicas, refresh 1s)"
 echo "  ideal loader: curl $(curl --version | head -1 | awk '{print $2}') --parallel --parallel-max $C, pre-rendered bulk bodies of $BATCH documents made by the indexer's own code (create + _id, $((bulk_bytes / N)) B/doc), no Kafka"
+[[ $AUTO_ID == 1 ]] && echo "  ideal-autoid (diagnostic): the same bodies without _id (Elasticsearch assigns ids, no lookup of an existing _id per document)"
 echo "  logpipe-indexer: batch.max_docs $BATCH, $inflight_desc; its defaults otherwise"
 echo "  rsyslog $rsyslog_version: imkafka -> mmjsonparse -> omelasticsearch (bulkmode, index op, auto ids) with an 8-field ECS template; queue.dequeueBatchSize $BATCH, queue.workerThreads $C"
 echo "seconds: start of the process to _count == N (polled every 0.25 s, includes up to ~1 s of refresh); median of $R rounds"
@@ -306,17 +322,18 @@ awk -v N="$N" -v R="$R" -v na="$rsyslog_na" '
   $6 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; e[k, n[k]] = $5; if ($4 > rss[k]) rss[k] = $4 }
   $6 != "ok" { bad[$1] = bad[$1] " " $6 }
   END {
-    order[1] = "ideal"; order[2] = "logpipe-indexer"; order[3] = "rsyslog"
+    order[1] = "ideal"; order[2] = "logpipe-indexer"; order[3] = "rsyslog"; order[4] = "ideal-autoid"
     printf "%-16s %8s %8s %10s %9s %8s %9s %10s %10s  %s\n", "contender", "events", "seconds", "events/s", "vs ideal", "CPU s", "RSS MiB", "ES CPU s", "vs rsyslog", "runs"
-    for (o = 1; o <= 3; o++) {
+    for (o = 1; o <= 4; o++) {
       k = order[o]
       if (n[k] == 0) continue
       for (i = 1; i <= n[k]; i++) { ww[i] = w[k, i]; cc[i] = c[k, i]; ee[i] = e[k, i] }
       mw[k] = median(ww, n[k]); mc[k] = median(cc, n[k]); me[k] = median(ee, n[k])
     }
-    for (o = 1; o <= 3; o++) {
+    for (o = 1; o <= 4; o++) {
       k = order[o]
       if (k == "rsyslog" && na != "") { printf "%-16s n/a (%s)\n", k, na; continue }
+      if (k == "ideal-autoid" && n[k] == 0 && bad[k] == "") continue
       if (n[k] == 0) { printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
       vi = (mw["ideal"] > 0) ? sprintf("%.2fx", mw["ideal"] / mw[k]) : "-"
       vr = (mw["rsyslog"] > 0) ? sprintf("%.2fx", mw["rsyslog"] / mw[k]) : "-"

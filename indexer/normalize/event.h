@@ -29,6 +29,7 @@ enum class Field : uint8_t {
   kSyslogProcid,
   kSyslogMsgid,
   kSyslogPriority,
+  kSyslogStructuredData,  // the RFC 5424 STRUCTURED-DATA text; rendered parsed (structured_data.h)
   kSourceAddress,
   kUserName,
   kHttpMethod,

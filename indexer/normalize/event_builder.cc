@@ -257,6 +257,46 @@ void EventBuilder::extract_error_fields() {
   fingerprint_ = e.fingerprint;
 }
 
+// log.syslog.structured_data: {"SD-ID": {"param": "value", "repeated": ["v1", "v2"]}, "SD-ID with no params": {}}.
+// A repeated SD-ID (the RFC forbids it) is merged into the first; a repeated param becomes an array, in order.
+// Text that does not follow the grammar is kept whole as {"_unparsed": text}, tagged.
+void EventBuilder::write_structured_data(json::Writer& w) {
+  const std::string_view text = ev_[Field::kSyslogStructuredData];
+  if (text.empty()) return;
+  if (!sd_.parse(text)) {
+    ev_.tag("_syslog_sd_parsefailure");
+    w.key("structured_data").begin_object().kv("_unparsed", text).end_object();
+    return;
+  }
+  if (sd_.truncated) ev_.tag("_syslog_sd_truncated");
+  const auto& e = sd_.entries;
+  auto seen_before = [&](size_t from, size_t k, bool by_name) {
+    for (size_t j = from; j < k; ++j)
+      if (e[j].id == e[k].id && (!by_name || e[j].name == e[k].name)) return true;
+    return false;
+  };
+  w.key("structured_data").begin_object();
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (!e[i].name.empty() || seen_before(0, i, false)) continue;  // an element's opening entry, first time
+    w.key(e[i].id).begin_object();
+    for (size_t k = i + 1; k < e.size(); ++k) {
+      if (e[k].id != e[i].id || e[k].name.empty() || seen_before(i + 1, k, true)) continue;
+      size_t count = 0;
+      for (size_t m = k; m < e.size(); ++m) count += e[m].id == e[k].id && e[m].name == e[k].name;
+      if (count == 1) {
+        w.kv(e[k].name, e[k].value);
+        continue;
+      }
+      w.key(e[k].name).begin_array();
+      for (size_t m = k; m < e.size(); ++m)
+        if (e[m].id == e[k].id && e[m].name == e[k].name) w.string(e[m].value);
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_object();
+}
+
 Document EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros) {
   Document d;
   build(record, ingested_micros, d);
@@ -363,13 +403,14 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
   if (!meta.path.empty()) w.key("file").begin_object().kv("path", meta.path).end_object();
   if (meta.offset >= 0) w.kv("offset", meta.offset);
   if (any(ev_, {Field::kSyslogHostname, Field::kSyslogAppname, Field::kSyslogProcid, Field::kSyslogMsgid,
-                Field::kSyslogPriority})) {
+                Field::kSyslogPriority, Field::kSyslogStructuredData})) {
     w.key("syslog").begin_object();
     opt(w, "hostname", ev_[Field::kSyslogHostname]);
     opt(w, "appname", ev_[Field::kSyslogAppname]);
     opt(w, "procid", ev_[Field::kSyslogProcid]);
     opt(w, "msgid", ev_[Field::kSyslogMsgid]);
     opt_long(w, "priority", ev_[Field::kSyslogPriority]);
+    write_structured_data(w);
     w.end_object();
   }
   w.end_object();

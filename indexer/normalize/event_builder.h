@@ -8,6 +8,7 @@
 //   plain  -> the text rules (text_rules.h, schemas/parsing-rules.yaml) on the first line; the record's
 //             further lines (a joined multi-line event) stay in the message or, if they are a stack
 //             trace, become error.stack_trace
+// RFC 5424 structured data -> log.syslog.structured_data {SD-ID: {param: value}} (structured_data.h).
 // Java/Python/Go stack traces give error.type, error.message and error.fingerprint (stack_trace.h).
 // Timestamps from the line, else the wrapper's, else the shipper's read time (tagged). Nothing is
 // dropped: a line that does not parse is kept whole as `message` and tagged.
@@ -23,7 +24,12 @@
 #include "common/kafka/consumer.h"
 #include "common/kafka/record_format.h"
 #include "indexer/normalize/event.h"
+#include "indexer/normalize/structured_data.h"
 #include "indexer/normalize/text_rules.h"
+
+namespace logpipe::json {
+class Writer;
+}
 
 namespace logpipe::indexer {
 
@@ -59,11 +65,13 @@ class EventBuilder {
   bool parse_text(std::string_view text);
   bool parse_cri(std::string_view line);
   void extract_error_fields();
+  void write_structured_data(json::Writer& w);
 
   BuildOptions options_;
   simdjson::dom::parser parser_;
   simdjson::dom::parser inner_parser_;  // for a JSON line inside a Docker/CRI wrapper
   MatchScratch scratch_;
+  StructuredData sd_;
   Event ev_;
   kafka::RecordMetaView meta_;
   // Formatting caches: event.ingested is one value per batch, and the daily index changes once a day.

@@ -17,6 +17,7 @@ constexpr std::array<std::string_view, kFieldCount> kEcsNames = {
     "@timestamp",        "message",          "log.level",          "log.logger",
     "process.thread.name", "process.pid",    "process.name",       "log.syslog.hostname",
     "log.syslog.appname", "log.syslog.procid", "log.syslog.msgid", "log.syslog.priority",
+    "log.syslog.structured_data",
     "source.address",    "user.name",        "http.request.method", "url.original",
     "http.version",      "http.response.status_code", "http.response.body.bytes", "http.request.referrer",
     "user_agent.original", "trace.id",       "span.id",            "error.type",

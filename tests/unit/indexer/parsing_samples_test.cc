@@ -190,3 +190,43 @@ TEST_CASE("samples: an RFC 5424 message with a UTF-8 BOM", "[indexer][samples]")
   CHECK(d.str("/message") == "d\xC3\xA9j\xC3\xA0 vu");
   CHECK(d.tags().empty());
 }
+
+TEST_CASE("samples: RFC 5424 structured data becomes log.syslog.structured_data", "[indexer][samples]") {
+  const auto lines = sample_lines("syslog-sd.log");
+  REQUIRE(lines.size() == 2);
+  Doc a(build_source(lines[0], "plain"));
+  CHECK(a.str("/log/syslog/structured_data/timeQuality/tzKnown") == "1");
+  CHECK(a.str("/log/syslog/structured_data/timeQuality/isSynced") == "0");
+  CHECK(a.str("/log/syslog/structured_data/exampleSDID@32473/iut") == "3");
+  CHECK(a.str("/log/syslog/structured_data/exampleSDID@32473/eventSource") == "Application");
+  CHECK(a.str("/log/syslog/structured_data/exampleSDID@32473/eventID") == "1011");
+  CHECK(a.str("/log/syslog/structured_data/examplePriority@32473/class") == "high");
+  CHECK(a.str("/message") == "application event");
+  CHECK(a.tags().empty());
+
+  Doc b(build_source(lines[1], "plain"));
+  CHECK(b.str("/log/syslog/msgid") == "ID47");
+  // A repeated parameter keeps every value, in order.
+  CHECK(b.str("/log/syslog/structured_data/origin/ip/0") == "192.0.2.1");
+  CHECK(b.str("/log/syslog/structured_data/origin/ip/1") == "192.0.2.129");
+  // Escaped '\\', '"' and ']' are unescaped.
+  CHECK(b.str("/log/syslog/structured_data/esc@32473/path") == "C:\\temp\\x");
+  CHECK(b.str("/log/syslog/structured_data/esc@32473/q") == "say \"hi\" [ok]");
+  CHECK(b.str("/message") == "'su root' failed for lonvick on /dev/pts/8");
+  CHECK(b.tags().empty());
+
+  // The older samples: "[timeQuality ...]" now parsed too; "-" gives no object.
+  Doc c(build_source(sample_lines("syslog.log")[1], "plain"));
+  CHECK(c.str("/log/syslog/structured_data/timeQuality/tzKnown") == "1");
+  Doc none(build_source("<13>1 2026-11-23T16:55:37.595824+00:00 vm myapp - - - no structured data", "plain"));
+  CHECK_FALSE(none.has("/log/syslog/structured_data"));
+  CHECK(none.str("/message") == "no structured data");
+}
+
+TEST_CASE("samples: structured data that does not follow RFC 5424 is kept whole and tagged", "[indexer][samples]") {
+  // A parameter without a quoted value: the rule matches (brackets are balanced), the grammar does not.
+  Doc d(build_source("<13>1 2026-11-23T16:55:37.595824+00:00 vm myapp - - [meta a=1 b] text", "plain"));
+  CHECK(d.str("/log/syslog/structured_data/_unparsed") == "[meta a=1 b]");
+  CHECK(d.str("/message") == "text");
+  CHECK(d.tags() == std::vector<std::string>{"_syslog_sd_parsefailure"});
+}
