@@ -14,16 +14,13 @@
 
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
 
 struct Stack {
   std::string kafka = "127.0.0.1:" + env_or("LOGPIPE_KAFKA_PORT", "9092");

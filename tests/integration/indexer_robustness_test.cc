@@ -16,18 +16,14 @@
 
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
 
-std::string kafka_address() { return "127.0.0.1:" + env_or("LOGPIPE_KAFKA_PORT", "9092"); }
 std::string shared_es() { return "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200"); }
 
 std::string unique_id(const std::string& tag) {

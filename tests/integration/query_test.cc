@@ -22,16 +22,13 @@
 #include "common/time_util.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
 
 int64_t now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();

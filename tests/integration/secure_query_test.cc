@@ -21,6 +21,7 @@
 #include "tests/fakes/temp_dir.h"
 #include "tests/fakes/test_certificates.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe;
 using namespace logpipe::testing;
@@ -40,10 +41,6 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
 
 // Where the fixture's engine is and how to log in.
 struct SecureEs {

@@ -18,6 +18,7 @@
 
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe::testing;
 using namespace std::chrono_literals;
@@ -77,20 +78,7 @@ long metric(int port, const std::string& name) {
   return sum;
 }
 
-// key -> numbers in topic order
-std::map<std::string, std::vector<long>> read_topic(const std::string& topic) {
-  auto r = run_command("kcat -C -b " + broker() + " -t " + topic + " -e -q -f '%k\\t%s\\n' 2>/dev/null");
-  std::map<std::string, std::vector<long>> out;
-  std::istringstream in(r.out);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto tab = line.find('\t');
-    const auto eq = line.find("seq=");
-    if (tab == std::string::npos || eq == std::string::npos) continue;
-    out[line.substr(0, tab)].push_back(std::stol(line.substr(eq + 4)));
-  }
-  return out;
-}
+std::map<std::string, std::vector<long>> read_topic(const std::string& topic) { return seq_numbers_by_key(broker(), topic); }
 
 }  // namespace
 

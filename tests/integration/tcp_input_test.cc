@@ -16,6 +16,7 @@
 #include "tests/fakes/tcp_client.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
+#include "tests/integration/stack.h"
 
 using namespace logpipe::testing;
 using namespace std::chrono_literals;
@@ -23,10 +24,6 @@ namespace kafka = logpipe::kafka;
 
 namespace {
 
-std::string kafka_address() {
-  const char* p = std::getenv("LOGPIPE_KAFKA_PORT");
-  return std::string("127.0.0.1:") + (p != nullptr && *p != '\0' ? p : "9092");
-}
 
 std::string unique(const std::string& prefix) {
   return prefix + std::to_string(::getpid()) + "x" +
