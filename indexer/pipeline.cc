@@ -45,8 +45,8 @@ Pipeline::Pipeline(IndexerConfig config, kafka::Consumer& consumer, HttpFactory 
   consumer_.set_rebalance_listener(this);
 }
 
-Pipeline::~Pipeline() {
-  consumer_.set_rebalance_listener(nullptr);
+// Aborts what the bulk workers are doing (their jobs resolve as abandoned) and joins them.
+void Pipeline::stop_workers() {
   abort_ = true;
   {
     std::lock_guard lock(mu_);
@@ -56,6 +56,11 @@ Pipeline::~Pipeline() {
   abort_cv_.notify_all();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+}
+
+Pipeline::~Pipeline() {
+  consumer_.set_rebalance_listener(nullptr);
+  stop_workers();
 }
 
 void Pipeline::interruptible_wait(std::chrono::milliseconds d) {
@@ -310,15 +315,7 @@ void Pipeline::shutdown() {
     log::warn("stopping with bulk requests unfinished; their records are not committed and will be read again",
               {{"records", static_cast<int64_t>(records)}, {"error", outage_.last_error()}});
   }
-  abort_ = true;
-  {
-    std::lock_guard lock(mu_);
-    workers_stopping_ = true;
-  }
-  work_cv_.notify_all();
-  abort_cv_.notify_all();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
+  stop_workers();
   collect_done();
   commit_acknowledged();
 }

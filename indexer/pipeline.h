@@ -107,6 +107,7 @@ class Pipeline final : public kafka::RebalanceListener {
   // Records the next poll may return: batch.max_docs, fewer when the free budget holds fewer.
   size_t poll_size() const;
   void enqueue(std::shared_ptr<BulkJob> job);
+  void stop_workers();
   void collect_done();  // resolved jobs -> AckTrackers, budget
   void commit_acknowledged(const std::set<kafka::TopicPartition>* only = nullptr);
   void update_pause();
