@@ -26,6 +26,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_LINES:-1000000}
 R=${BENCH_RUNS:-3}
 B=${BENCH_BROKER:-127.0.0.1:9092}
+stack=${LOGPIPE_STACK_DIR:-$repo/build/stack}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 RSS_FILES=${BENCH_RSS_FILES:-100}
 RSS_LINES=${BENCH_RSS_LINES:-10000}
@@ -117,6 +118,10 @@ KCAT_PROPS=(-X compression.codec=zstd -X linger.ms=20 -X enable.idempotence=true
 RSYSLOG_CONF='compression.codec=zstd,linger.ms=20,enable.idempotence=true,acks=all'
 
 now() { date +%s.%N; }
+broker_cpu() {  # user+sys seconds of the Kafka JVM so far (empty if its pid is unknown: a broker not started by deploy/stack.sh)
+  local pid; pid=$(cat "$stack/kafka/kafka.pid" 2>/dev/null) || return 0
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
+}
 topic_total() {  # sum of end offsets of partitions 0..2 (empty if the query failed)
   kcat -Q -b "$B" -t "$1:0:-1" -t "$1:1:-1" -t "$1:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
 }
@@ -125,7 +130,7 @@ make_topic() {  # one warm-up record auto-creates the topic (3 partitions); it i
   local i; for i in $(seq 50); do [[ $(topic_total "$1") == 1 ]] && return 0; sleep 0.1; done
   die "topic $1 did not show 3 partitions with the warm-up record (num.partitions must be 3)"
 }
-# result line per run: tool wall cpu rss_kib status
+# result line per run: tool wall cpu rss_kib status [broker_cpu: appended by the round loop]
 record() { echo "$1 $2 $3 $4 $5" >> "$tmp/results"; }
 time_fields() {  # /usr/bin/time -f '%e %U %S %M' output -> "cpu rss_kib"
   tail -1 "$1" | awk '{printf "%.2f %d", $2 + $3, $4}'
@@ -228,7 +233,7 @@ EOF
 check_topic() {  # the last recorded run must have put exactly N records (+ warm-up) into its topic
   local total; total=$(topic_total "$1")
   if [[ $total != $((N + 1)) ]]; then
-    sed -i '$ s/ ok$/ count:'"$(( ${total:-1} - 1 ))"'/' "$tmp/results"
+    sed -i '$ s/ ok\( [0-9.]*\)\?$/ count:'"$(( ${total:-1} - 1 ))"'\1/' "$tmp/results"
   fi
 }
 
@@ -242,11 +247,14 @@ for ((r = 1; r <= R; r++)); do
     if [[ $tool == rsyslog && -n $rsyslog_na ]]; then continue; fi
     make_topic "$topic"
     echo "round $r/$R: $tool -> $topic" >&2
+    b0=$(broker_cpu)
     case $tool in
       kcat) run_kcat "$topic" ;;
       shipper) run_shipper "$topic" "$input" "$N" ;;
       rsyslog) run_rsyslog "$topic" ;;
     esac
+    b1=$(broker_cpu)
+    if [[ -n $b0 && -n $b1 ]]; then sed -i '$ s/$/ '"$(echo "$b1 - $b0" | bc)"'/' "$tmp/results"; fi
     check_topic "$topic"
     tail -1 "$tmp/results" >&2
   done
@@ -279,18 +287,18 @@ echo "  logpipe-shipper: its defaults (those four + compression.level=1 message.
 echo "  kcat -P -l <file> -X <the four above> (kcat $(dpkg-query -W -f '${Version}' kcat 2>/dev/null || echo '?')); value only, no key, no headers"
 echo "  rsyslog ${rsyslog_version}: imfile (inotify, readMode 0) -> omkafka template %msg%, partitions.auto=on, resubmitOnFailure=on, confParam=[the four above]; default queues"
 echo "seconds: wall, start of the process to the last line acknowledged (shipper: lines_acked_total on /metrics, polled every 50 ms; rsyslog: topic end offsets, polled every ~0.1 s + query time; kcat: process exit); median of $R rounds, tools alternated per round"
-echo "CPU s/GiB: user+sys of the whole process (incl. start and shutdown), median; peak RSS: max over runs"
+echo "CPU s/GiB: user+sys of the whole process (incl. start and shutdown), median; broker CPU s/GiB: of the Kafka JVM over the same run, median (- when its pid is unknown); peak RSS: max over runs"
 echo
 awk -v N="$N" -v bytes="$bytes" -v R="$R" -v na="$rsyslog_na" '
   function median(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4 }
+  $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4; if (NF >= 6) { nb[k]++; b[k, nb[k]] = $6 } }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {
     order[1] = "kcat"; order[2] = "logpipe-shipper"; order[3] = "rsyslog"
-    printf "%-16s %9s %7s %8s %10s %7s %10s %9s %13s  %s\n", "tool", "lines", "MiB", "seconds", "lines/s", "MiB/s", "CPU s/GiB", "RSS MiB", "thr vs kcat", "runs"
+    printf "%-16s %9s %7s %8s %10s %7s %10s %10s %9s %13s  %s\n", "tool", "lines", "MiB", "seconds", "lines/s", "MiB/s", "CPU s/GiB", "broker/GiB", "RSS MiB", "thr vs kcat", "runs"
     mib = bytes / 1048576; gib = bytes / 1073741824
     for (o = 1; o <= 3; o++) {
       k = order[o]
@@ -298,9 +306,11 @@ awk -v N="$N" -v bytes="$bytes" -v R="$R" -v na="$rsyslog_na" '
       if (n[k] == 0) { printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
       for (i = 1; i <= n[k]; i++) { ww[i] = w[k, i]; cc[i] = c[k, i] }
       mw = median(ww, n[k]); mc = median(cc, n[k])
+      for (i = 1; i <= nb[k]; i++) bb[i] = b[k, i]
+      mb = (nb[k] > 0) ? sprintf("%.1f", median(bb, nb[k]) / gib) : "-"
       if (k == "kcat") kw = mw
       ratio = (kw > 0) ? sprintf("%.2fx", kw / mw) : "-"
-      printf "%-16s %9d %7.1f %8.2f %10.0f %7.1f %10.1f %9.1f %13s  %d/%d ok%s\n", k, N, mib, mw, N / mw, mib / mw, mc / gib, rss[k] / 1024, ratio, n[k], R, (bad[k] != "" ? " (failed:" bad[k] ")" : "")
+      printf "%-16s %9d %7.1f %8.2f %10.0f %7.1f %10.1f %10s %9.1f %13s  %d/%d ok%s\n", k, N, mib, mw, N / mw, mib / mw, mc / gib, mb, rss[k] / 1024, ratio, n[k], R, (bad[k] != "" ? " (failed:" bad[k] ")" : "")
     }
   }' "$tmp/results"
 if [[ -n $rss_line ]]; then
@@ -313,5 +323,5 @@ if [[ -n $rss_line ]]; then
     echo "shipper tailing $RSS_FILES files: failed ($st)"
   fi
 fi
-echo "raw runs (tool wall_s cpu_s rss_KiB status):"
+echo "raw runs (tool wall_s cpu_s rss_KiB status broker_cpu_s):"
 sed 's/^/  /' "$tmp/results"
