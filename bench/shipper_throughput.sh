@@ -14,6 +14,9 @@
 #   BENCH_RSS_FILES  files for the shipper RSS measurement (default 100; 0 = skip), BENCH_RSS_LINES lines each
 #                  (default 10000)
 #   LOGPIPE_BUILD_DIR  where logpipe-shipper was built (default <repo>/build)
+#   BENCH_TOOLS    which contenders to run, in round order (default "kcat shipper rsyslog")
+#   BENCH_SHIPPER_EXTRA  top-level YAML appended to the shipper's config, for A/B runs (e.g. "memory_budget: 20MiB")
+#   BENCH_SHIPPER_PROPS  librdkafka properties for the shipper's kafka.properties, "k=v,k=v" (e.g. "linger.ms=5")
 #
 # Each run produces to a fresh topic bench-<tool>-<id>-<round>, created by one warm-up record from kcat (3
 # partitions from the broker's num.partitions); the warm-up record is not counted. Completion: shipper =
@@ -26,6 +29,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_LINES:-1000000}
 R=${BENCH_RUNS:-3}
 B=${BENCH_BROKER:-127.0.0.1:9092}
+SHIPPER_EXTRA=${BENCH_SHIPPER_EXTRA:-}
+SHIPPER_PROPS=${BENCH_SHIPPER_PROPS:-}
+TOOLS=${BENCH_TOOLS:-kcat shipper rsyslog}
 stack=${LOGPIPE_STACK_DIR:-$repo/build/stack}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 RSS_FILES=${BENCH_RSS_FILES:-100}
@@ -111,6 +117,7 @@ if ! [[ -x /usr/sbin/rsyslogd && -n $(find /usr/lib -name omkafka.so 2>/dev/null
   fi
 fi
 [[ -n $rsyslog_na || -x /usr/sbin/rsyslogd ]] || rsyslog_na="no /usr/sbin/rsyslogd"
+[[ " $TOOLS " == *" rsyslog "* ]] || rsyslog_na="not run (BENCH_TOOLS)"
 rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/null | head -1 | awk '{print $2}' | tr -d ',' || echo "-")
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -157,6 +164,7 @@ run_shipper() {  # run_shipper <topic> <input glob> <expected lines> [label]
 kafka:
   brokers: $B
   topic: $topic
+$(if [[ -n $SHIPPER_PROPS ]]; then echo "  properties:"; tr ',' '\n' <<<"$SHIPPER_PROPS" | sed 's/^\([^=]*\)=\(.*\)$/    "\1": "\2"/'; fi)
 inputs:
   - paths: "$paths"
     service: bench
@@ -164,6 +172,7 @@ state:
   checkpoint_file: $d/checkpoint.json
 status_listen: 127.0.0.1:0
 EOF
+  if [[ -n $SHIPPER_EXTRA ]]; then printf '%s\n' "$SHIPPER_EXTRA" >> "$d/shipper.yaml"; fi
   t0=$(now)
   /usr/bin/time -f '%e %U %S %M' -o "$d/time" "$shipper_bin" -c "$d/shipper.yaml" 2>"$d/stderr" &
   tp=$!; pids+=("$tp")
@@ -242,7 +251,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "input: $input ($N lines, $bytes bytes); broker $B; $R rounds; topics bench-<tool>-$runid-<round>" >&2
 : > "$tmp/results"
 for ((r = 1; r <= R; r++)); do
-  for tool in kcat shipper rsyslog; do
+  for tool in $TOOLS; do
     topic=bench-$tool-$runid-$r
     if [[ $tool == rsyslog && -n $rsyslog_na ]]; then continue; fi
     make_topic "$topic"
@@ -284,6 +293,7 @@ echo "Shipper throughput — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, l
 echo "input: $N lines, $bytes bytes (avg $((bytes / N)) B/line), generated logback-style text; broker $B (1 node, topics with 3 partitions)"
 echo "all three: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
 echo "  logpipe-shipper: its defaults (those four + compression.level=1 message.timeout.ms=300000, queue limits and batch.num.messages=2048 from memory_budget=10MiB); one input, service bench, status_listen 127.0.0.1:0; records carry a key + 2 headers (record format 2: lp.v = version, source, format, host, service, file id, path; lp.line = offset, read time)"
+if [[ -n $SHIPPER_EXTRA$SHIPPER_PROPS ]]; then echo "  logpipe-shipper OVERRIDES for this run: ${SHIPPER_EXTRA:+config [$SHIPPER_EXTRA] }${SHIPPER_PROPS:+kafka.properties [$SHIPPER_PROPS]}"; fi
 echo "  kcat -P -l <file> -X <the four above> (kcat $(dpkg-query -W -f '${Version}' kcat 2>/dev/null || echo '?')); value only, no key, no headers"
 echo "  rsyslog ${rsyslog_version}: imfile (inotify, readMode 0) -> omkafka template %msg%, partitions.auto=on, resubmitOnFailure=on, confParam=[the four above]; default queues"
 echo "seconds: wall, start of the process to the last line acknowledged (shipper: lines_acked_total on /metrics, polled every 50 ms; rsyslog: topic end offsets, polled every ~0.1 s + query time; kcat: process exit); median of $R rounds, tools alternated per round"
