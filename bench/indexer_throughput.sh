@@ -110,8 +110,13 @@ es_cpu() {  # user+sys seconds of the Elasticsearch JVM so far (empty if its pid
 }
 put_template() {  # the indexer's own template, for the other contenders' prefixes
   sed "s/\${INDEX_PREFIX}/bench-$id-$1-/g" "$repo/schemas/index-template.json" > "$tmp/template-$1.json"
-  curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
-    --data-binary @"$tmp/template-$1.json" >/dev/null || die "could not install the index template for $1"
+  if ! curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
+      --data-binary @"$tmp/template-$1.json" >/dev/null; then
+    # as the indexer does on an engine without match_only_text (indexer/elasticsearch/index_template.h)
+    sed -i 's/"match_only_text"/"text", "norms": false/g' "$tmp/template-$1.json"
+    curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
+      --data-binary @"$tmp/template-$1.json" >/dev/null || die "could not install the index template for $1"
+  fi
 }
 record() { echo "$*" >> "$tmp/results"; }  # contender wall cpu rss es_cpu status
 time_fields() { tail -1 "$1" | awk '{printf "%.2f %d", $2 + $3, $4}'; }  # '%e %U %S %M' -> "cpu rss_kib"
@@ -190,7 +195,7 @@ put_template ideal
 if [[ $AUTO_ID == 1 ]]; then  # the same bodies, `_id` removed from the action lines, into their own indices
   mkdir -p "$tmp/noid"
   for f in "$tmp"/bulk/bulk-*.ndjson; do
-    sed -E 's/,"_id":"[0-9a-f]{32}"//; s/"_index":"bench-'"$id"'-ideal-/"_index":"bench-'"$id"'-noid-/' "$f" > "$tmp/noid/$(basename "$f")"
+    sed -E 's/,"_id":"[A-Za-z0-9_-]+"//; s/"_index":"bench-'"$id"'-ideal-/"_index":"bench-'"$id"'-noid-/' "$f" > "$tmp/noid/$(basename "$f")"
   done
   sed "s#$tmp/bulk/#$tmp/noid/#g" "$tmp/curl.cfg" > "$tmp/curl-noid.cfg"
   put_template noid

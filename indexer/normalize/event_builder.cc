@@ -17,30 +17,23 @@
 namespace logpipe::indexer {
 namespace {
 
-// 16 lowercase hex digits, most significant first; a byte (two digits) per table lookup.
-constexpr std::array<char, 512> kHexPairs = [] {
-  std::array<char, 512> t{};
-  constexpr char kHex[] = "0123456789abcdef";
-  for (size_t b = 0; b < 256; ++b) {
-    t[2 * b] = kHex[b >> 4];
-    t[2 * b + 1] = kHex[b & 0xF];
-  }
-  return t;
-}();
-void put_hex64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) {
-    p[2 * i] = kHexPairs[2 * (v & 0xFF)];
-    p[2 * i + 1] = kHexPairs[2 * (v & 0xFF) + 1];
-  }
-}
+// RFC 4648 section 5 (base64url), unpadded. Elasticsearch (and OpenSearch) store an _id that is valid
+// unpadded base64url as the bytes it decodes to (Uid.encodeId), so Lucene's terms dictionary holds exactly the
+// 18 bytes built below, compared bytewise. An order-preserving alphabet would be scrambled by that decoding;
+// the standard one is not.
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// The id material is "f<US>host<US>file id<US>offset" or "k<US>topic<US>partition<US>offset" (US = 0x1f),
-// hashed with XXH3-128 and written as 32 hex digits, high half first. Built on the stack when it fits.
-void hash_id(std::string_view tag, std::string_view a, std::string_view b, int64_t n, std::string& out) {
+// _id = base64url(source prefix (10 bytes) ++ offset (8 bytes, big-endian two's complement)): 24 characters.
+// The prefix is the first 10 bytes of XXH3-128 (high half first) of "f<US>host<US>file id" or
+// "k<US>topic<US>partition" (US = 0x1f): one value per file (or partition), so that source's ids share their
+// first 80 bits and then grow with the offset, the Lucene-friendly shape (few terms-index prefixes, each new
+// id next to the previous one). The offset is encoded without loss, so two events of one source never share
+// an id; two sources collide only if their 80-bit prefixes do (schemas/event-schema.md, "_id").
+void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
   char small[256];
   std::string big;
   char* p = small;
-  const size_t need = tag.size() + a.size() + b.size() + 3 + 20;
+  const size_t need = tag.size() + a.size() + b.size() + 2;
   if (need > sizeof small) {
     big.resize(need);
     p = big.data();
@@ -55,12 +48,21 @@ void hash_id(std::string_view tag, std::string_view a, std::string_view b, int64
   put(a);
   p[len++] = '\x1f';
   put(b);
-  p[len++] = '\x1f';
-  len = static_cast<size_t>(std::to_chars(p + len, p + need, n).ptr - p);
   const XXH128_hash_t h = XXH3_128bits(p, len);
-  out.resize(32);
-  put_hex64(out.data(), h.high64);
-  put_hex64(out.data() + 16, h.low64);
+  std::array<uint8_t, 18> bytes{};
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
+  bytes[8] = static_cast<uint8_t>(h.low64 >> 56);
+  bytes[9] = static_cast<uint8_t>(h.low64 >> 48);
+  const auto u = static_cast<uint64_t>(offset);
+  for (int i = 0; i < 8; ++i) bytes[10 + i] = static_cast<uint8_t>(u >> (56 - 8 * i));
+  out.resize(24);
+  for (size_t i = 0, o = 0; i < bytes.size(); i += 3, o += 4) {  // 18 bytes: six whole groups, no padding
+    const uint32_t g = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    out[o] = kBase64Url[g >> 18];
+    out[o + 1] = kBase64Url[(g >> 12) & 0x3F];
+    out[o + 2] = kBase64Url[(g >> 6) & 0x3F];
+    out[o + 3] = kBase64Url[g & 0x3F];
+  }
 }
 
 std::optional<int64_t> to_int(std::string_view s) {
@@ -152,11 +154,11 @@ bool line_sets(const Event& ev, std::string_view path) { return line_value(ev, p
 
 void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out) {
   if (!meta.file_id.empty() && meta.offset >= 0) {
-    hash_id("f", meta.host, meta.file_id, meta.offset, out);
+    source_id("f", meta.host, meta.file_id, meta.offset, out);
   } else {
     char partition[16];
     const auto end = std::to_chars(partition, partition + sizeof partition, record.partition).ptr;
-    hash_id("k", record.topic, std::string_view(partition, static_cast<size_t>(end - partition)), record.offset, out);
+    source_id("k", record.topic, std::string_view(partition, static_cast<size_t>(end - partition)), record.offset, out);
   }
 }
 

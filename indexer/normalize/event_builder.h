@@ -46,7 +46,8 @@ struct BuildOptions {
 
 // Deterministic _id: from (host, file identity, byte offset) when the shipper gave them, else from
 // (topic, partition, offset). A replay by the shipper or the indexer yields the same _id, and with the
-// `create` op the replay is absorbed as a 409. 32 lowercase hex characters (XXH3-128).
+// `create` op the replay is absorbed as a 409. 24 base64url characters: an 80-bit hash of the source, then
+// the offset big-endian, so one source's ids share a prefix and increase (schemas/event-schema.md, "_id").
 std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record);
 void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out);
 

@@ -56,10 +56,31 @@ InRecord record(const RecordMeta& meta, std::string value) {
 // A parsed document (tests/unit/indexer/parsed_doc.h).
 using Parsed = logpipe::test::Doc;
 
-bool is_hex32(const std::string& s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+// 24 characters of the base64url alphabet (RFC 4648 section 5), unpadded: what Elasticsearch stores as the
+// 18 bytes they decode to.
+bool is_id(const std::string& s) {
+  return s.size() == 24 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
          });
+}
+
+// The bytes Elasticsearch indexes for an _id that is unpadded base64url (its Uid.encodeId): the decoded
+// bytes, compared bytewise by Lucene. Written independently of the encoder.
+std::string indexed_bytes(const std::string& id) {
+  auto value = [](char c) -> uint32_t {
+    if (c >= 'A' && c <= 'Z') return static_cast<uint32_t>(c - 'A');
+    if (c >= 'a' && c <= 'z') return static_cast<uint32_t>(c - 'a' + 26);
+    if (c >= '0' && c <= '9') return static_cast<uint32_t>(c - '0' + 52);
+    return c == '-' ? 62 : 63;
+  };
+  std::string out;
+  for (size_t i = 0; i + 4 <= id.size(); i += 4) {
+    const uint32_t g = value(id[i]) << 18 | value(id[i + 1]) << 12 | value(id[i + 2]) << 6 | value(id[i + 3]);
+    out += static_cast<char>(g >> 16);
+    out += static_cast<char>((g >> 8) & 0xFF);
+    out += static_cast<char>(g & 0xFF);
+  }
+  return out;
 }
 
 Document build(const InRecord& r, std::string prefix = "logs-") {
@@ -69,11 +90,11 @@ Document build(const InRecord& r, std::string prefix = "logs-") {
 
 }  // namespace
 
-TEST_CASE("document_id is deterministic and 32 hex characters", "[indexer]") {
+TEST_CASE("document_id is deterministic and 24 base64url characters", "[indexer]") {
   const RecordMeta m = file_meta();
   const InRecord r = record(m, "line");
   const std::string id = document_id(m, r);
-  CHECK(is_hex32(id));
+  CHECK(is_id(id));
   CHECK(document_id(m, r) == id);
   CHECK(document_id(file_meta(), record(file_meta(), "line")) == id);
 }
@@ -113,7 +134,7 @@ TEST_CASE("document_id falls back to topic/partition/offset without file id or o
   tcp.offset = -1;
   const InRecord r = record(tcp, "line");
   const std::string id = document_id(tcp, r);
-  CHECK(is_hex32(id));
+  CHECK(is_id(id));
   CHECK(id != document_id(file_meta(), r));
 
   // Independent of host now, dependent on Kafka coordinates.
@@ -332,7 +353,7 @@ TEST_CASE("build: a record with no lp.* headers is tagged and uses Kafka metadat
   CHECK_FALSE(p.has("/log/offset"));
   CHECK_FALSE(p.has("/labels"));
   CHECK(p.str("/kafka/topic") == "foreign");
-  CHECK(is_hex32(d.id));
+  CHECK(is_id(d.id));
 
   InRecord same_position = r;
   same_position.value = "different";
@@ -382,35 +403,73 @@ TEST_CASE("build: shipper tags, container stream and runtime time are used", "[i
   CHECK(std::find(tags.begin(), tags.end(), "_truncated") != tags.end());
 }
 
-// The _id must never change between versions (replays are absorbed only if the id is the same), so it is
-// checked against the documented formula computed here independently: XXH3-128 of
-// "f<US>host<US>file id<US>offset" (or "k<US>topic<US>partition<US>offset"), high half first, 32 hex digits.
-TEST_CASE("document_id is XXH3-128 of the documented material, as 32 hex digits", "[indexer]") {
-  auto reference = [](const std::string& material) {
+// The _id must not change between versions (replays are absorbed only if the id is the same; the change from
+// schema v4's 32 hex digits is documented in schemas/event-schema.md), so it is checked against the documented
+// layout computed here independently: base64url of the first 10 bytes of XXH3-128 (high half first) of
+// "f<US>host<US>file id" (or "k<US>topic<US>partition"), then the offset as 8 bytes big-endian.
+TEST_CASE("document_id is base64url of an 80-bit source hash and the big-endian offset", "[indexer]") {
+  auto reference = [](const std::string& material, int64_t offset) {
     const XXH128_hash_t h = XXH3_128bits(material.data(), material.size());
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                  static_cast<unsigned long long>(h.low64));
-    return std::string(buf);
+    std::string bytes;
+    for (int shift = 56; shift >= 0; shift -= 8) bytes += static_cast<char>(h.high64 >> shift);
+    bytes += static_cast<char>(h.low64 >> 56);
+    bytes += static_cast<char>(h.low64 >> 48);
+    for (int shift = 56; shift >= 0; shift -= 8) bytes += static_cast<char>(static_cast<uint64_t>(offset) >> shift);
+    return bytes;
   };
   for (int64_t offset : {int64_t{0}, int64_t{1}, int64_t{4096}, int64_t{123456789012345}, INT64_MAX}) {
     RecordMeta m = file_meta();
     m.offset = offset;
     const InRecord r = record(m, "line");
-    CHECK(document_id(m, r) == reference("f\x1f" "web-1\x1f" "2049:1234:abcd\x1f" + std::to_string(offset)));
+    const std::string id = document_id(m, r);
+    REQUIRE(is_id(id));
+    CHECK(indexed_bytes(id) == reference("f\x1f" "web-1\x1f" "2049:1234:abcd", offset));
   }
   RecordMeta long_host = file_meta();
   long_host.host = std::string(300, 'h');  // material longer than the stack buffer
-  CHECK(document_id(long_host, record(long_host, "x")) ==
-        reference("f\x1f" + long_host.host + "\x1f" "2049:1234:abcd\x1f" "4096"));
+  CHECK(indexed_bytes(document_id(long_host, record(long_host, "x"))) ==
+        reference("f\x1f" + long_host.host + "\x1f" "2049:1234:abcd", 4096));
   RecordMeta tcp = file_meta();
   tcp.file_id.clear();
   for (int32_t partition : {0, 7, 2147483647}) {
     InRecord r = record(tcp, "x");
     r.partition = partition;
     r.offset = 9876543210;
-    CHECK(document_id(tcp, r) == reference("k\x1f" "logs\x1f" + std::to_string(partition) + "\x1f" "9876543210"));
+    CHECK(indexed_bytes(document_id(tcp, r)) == reference("k\x1f" "logs\x1f" + std::to_string(partition), 9876543210));
   }
+  // The last 6 bytes of offset 4096 (00 00 00 00 10 00) are the last two 4-character groups.
+  RecordMeta known = file_meta();
+  known.offset = 4096;
+  CHECK(document_id(known, record(known, "x")).substr(16) == "AAAAABAA");
+}
+
+// What makes the id Lucene-friendly: one source's ids share a prefix and sort (in the bytes Elasticsearch
+// indexes) by offset, so each new id lands next to the previous one in the terms dictionary.
+TEST_CASE("document_id of one source shares its first 13 characters and increases with the offset", "[indexer]") {
+  const std::vector<int64_t> offsets = {0, 1, 255, 256, 65535, 65536, int64_t{1} << 32, int64_t{1} << 40, INT64_MAX};
+  RecordMeta m = file_meta();
+  std::vector<std::string> ids, tcp_ids;
+  for (int64_t offset : offsets) {
+    m.offset = offset;
+    const InRecord r = record(m, "x");
+    ids.push_back(document_id(m, r));
+    RecordMeta tcp = m;
+    tcp.file_id.clear();
+    InRecord k = r;
+    k.offset = offset;
+    tcp_ids.push_back(document_id(tcp, k));
+  }
+  for (const auto* list : {&ids, &tcp_ids}) {
+    for (size_t i = 1; i < list->size(); ++i) {
+      INFO((*list)[i - 1] << " then " << (*list)[i]);
+      CHECK((*list)[i].substr(0, 13) == (*list)[0].substr(0, 13));  // 78 of the 80 prefix bits
+      CHECK(indexed_bytes((*list)[i - 1]) < indexed_bytes((*list)[i]));
+    }
+  }
+  CHECK(ids[0].substr(0, 13) != tcp_ids[0].substr(0, 13));
+  RecordMeta other_file = file_meta();
+  other_file.file_id = "2049:1235:abcd";
+  CHECK(document_id(other_file, record(other_file, "x")).substr(0, 13) != ids[0].substr(0, 13));
 }
 
 TEST_CASE("build into a reused Document gives the same document as a fresh build", "[indexer]") {
