@@ -4,6 +4,7 @@
 
 #include "common/json/json_writer.h"
 #include "common/log.h"
+#include "indexer/elasticsearch/index_template.h"
 
 namespace logpipe::indexer {
 
@@ -89,17 +90,27 @@ void Pipeline::worker_loop(BulkWorker& worker) {
 
 Status Pipeline::install_templates(const std::string& template_json) {
   const std::string name = "logpipe-" + config_.index_prefix;
-  const std::string body = render_index_template(template_json, config_.index_prefix);
+  std::string body = render_index_template(template_json, config_.index_prefix);
   auto http = http_factory_();
   ElasticsearchClient es(*http);
   Backoff backoff(config_.retry_initial_backoff, config_.retry_max_backoff);
   for (int attempt = 0; !stop_; ++attempt) {
-    auto s = es.put_index_template(name, body);
-    if (s) {
+    auto r = es.put_index_template(name, body);
+    if (r && r->status == 200) {
       log::info("index template installed", {{"template", std::string_view(name)}});
-      return s;
+      return Status::Ok();
     }
-    log::warn("index template not installed yet, retrying", {{"error", s.message()}});
+    // An engine without match_only_text refuses the whole template: install the same one with `text`
+    // fields instead (index_template.h), at once, as this is no outage.
+    if (r && rejects_match_only_text(r->status, r->body) && body.find("\"match_only_text\"") != std::string::npos) {
+      log::warn("the search engine has no match_only_text type; installing the template with text fields instead",
+                {{"template", std::string_view(name)}});
+      body = without_match_only_text(std::move(body));
+      continue;
+    }
+    const std::string error = r ? std::string("index template ") + name + ": HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500)
+                                : r.error().message();
+    log::warn("index template not installed yet, retrying", {{"error", std::string_view(error)}});
     // Slices, so SIGTERM (stop_) is noticed during long backoffs.
     const auto until = std::chrono::steady_clock::now() + backoff.delay(attempt);
     while (!stop_ && std::chrono::steady_clock::now() < until) interruptible_wait(std::chrono::milliseconds(100));

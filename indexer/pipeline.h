@@ -73,7 +73,8 @@ class Pipeline final : public kafka::RebalanceListener {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // Installs the index template, retrying until Elasticsearch answers (or stop).
+  // Installs the index template, retrying until Elasticsearch answers (or stop); on an engine without the
+  // match_only_text type, the template with text fields instead (elasticsearch/index_template.h).
   Status install_templates(const std::string& template_json);
   // One round on the polling thread: resolved jobs -> watermarks -> commit; pause or resume; lag; one
   // poll, cut into bulk jobs for the workers. Returns the number of records read.

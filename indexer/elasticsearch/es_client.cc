@@ -4,11 +4,8 @@
 
 namespace logpipe::indexer {
 
-Status ElasticsearchClient::put_index_template(const std::string& name, const std::string& body) {
-  auto r = http_.send({"PUT", "/_index_template/" + name, body, "application/json"});
-  if (!r) return Error(r.error().message());
-  if (r->status != 200) return Error("index template " + name + ": HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 500));
-  return Status::Ok();
+Result<http::Response> ElasticsearchClient::put_index_template(const std::string& name, const std::string& body) {
+  return http_.send({"PUT", "/_index_template/" + name, body, "application/json"});
 }
 
 BulkOutcome ElasticsearchClient::bulk(std::string body, size_t items) {

@@ -40,8 +40,10 @@ class ElasticsearchClient {
   explicit ElasticsearchClient(http::Client& http, ElasticsearchOptions options = {})
       : http_(http), options_(options) {}
 
-  // PUT /_index_template/<name>: idempotent; a second call with the same body changes nothing.
-  Status put_index_template(const std::string& name, const std::string& body);
+  // PUT /_index_template/<name>: idempotent; a second call with the same body changes nothing. The
+  // engine's answer whatever its status (the caller decides: retry, or a fallback template); an Error only
+  // when there was no answer.
+  Result<http::Response> put_index_template(const std::string& name, const std::string& body);
   // POST /_bulk with `items` documents in `body` (taken by value: it becomes the request body).
   BulkOutcome bulk(std::string body, size_t items);
 

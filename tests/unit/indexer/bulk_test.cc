@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "indexer/elasticsearch/index_template.h"
 #include "indexer/pipeline.h"
 
 using logpipe::indexer::append_create;
@@ -199,4 +200,53 @@ TEST_CASE("render_index_template on schemas/index-template.json gives valid JSON
   std::string_view ts_type;
   REQUIRE(doc.at_pointer("/template/mappings/properties/@timestamp/type").get(ts_type) == simdjson::SUCCESS);
   CHECK(ts_type == "date_nanos");
+}
+
+// Elasticsearch 8.19's answer to PUT /_index_template with a match_only_text field when its mapper-extras
+// module is missing (recorded from the integ-test distribution deploy/stack.sh runs).
+constexpr std::string_view kNoMatchOnlyTextEs8 = R"json({"error":{"root_cause":[{"type":"illegal_argument_exception","reason":"composable template [es-ids-probe] template after composition is invalid"}],"type":"illegal_argument_exception","reason":"composable template [es-ids-probe] template after composition is invalid","caused_by":{"type":"illegal_argument_exception","reason":"invalid composite mappings for [es-ids-probe]","caused_by":{"type":"mapper_parsing_exception","reason":"Failed to parse mapping: The mapper type [match_only_text] declared on field [message] does not exist. It might have been created within a future version or requires a plugin to be installed. Check the documentation.","caused_by":{"type":"mapper_parsing_exception","reason":"The mapper type [match_only_text] declared on field [message] does not exist. It might have been created within a future version or requires a plugin to be installed. Check the documentation."}}}},"status":400})json";
+
+TEST_CASE("rejects_match_only_text recognizes an engine without the type, and nothing else", "[indexer]") {
+  using logpipe::indexer::rejects_match_only_text;
+  CHECK(rejects_match_only_text(400, kNoMatchOnlyTextEs8));
+  // Elasticsearch 7 and OpenSearch before 2.12 word it "No handler for type".
+  CHECK(rejects_match_only_text(400, R"({"error":{"type":"mapper_parsing_exception","reason":"No handler for type [match_only_text] declared on field [message]"},"status":400})"));
+  CHECK_FALSE(rejects_match_only_text(200, R"({"acknowledged":true})"));
+  CHECK_FALSE(rejects_match_only_text(401, R"({"error":"missing authentication credentials for [match_only_text]"})"));
+  CHECK_FALSE(rejects_match_only_text(400, R"({"error":{"type":"mapper_parsing_exception","reason":"unknown parameter [norms]"}})"));
+}
+
+TEST_CASE("the template maps full text as match_only_text; without_match_only_text gives text without norms", "[indexer]") {
+  using logpipe::indexer::without_match_only_text;
+  const std::string tmpl = render_index_template(read_file(LOGPIPE_SOURCE_DIR "/schemas/index-template.json"), "p-");
+  const std::vector<std::string> full_text = {"/template/mappings/properties/message",
+                                              "/template/mappings/properties/error/properties/message",
+                                              "/template/mappings/properties/error/properties/stack_trace"};
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(tmpl).get(doc) == simdjson::SUCCESS);
+  for (const auto& path : full_text) {
+    std::string_view type;
+    REQUIRE(doc.at_pointer(path + "/type").get(type) == simdjson::SUCCESS);
+    CHECK(type == "match_only_text");
+  }
+
+  const std::string fallback = without_match_only_text(tmpl);
+  CHECK(fallback.find("match_only_text") == std::string::npos);
+  simdjson::dom::parser parser2;
+  simdjson::dom::element fb;
+  REQUIRE(parser2.parse(fallback).get(fb) == simdjson::SUCCESS);
+  for (const auto& path : full_text) {
+    INFO(path);
+    std::string_view type;
+    bool norms = true;
+    REQUIRE(fb.at_pointer(path + "/type").get(type) == simdjson::SUCCESS);
+    REQUIRE(fb.at_pointer(path + "/norms").get(norms) == simdjson::SUCCESS);
+    CHECK(type == "text");
+    CHECK_FALSE(norms);
+  }
+  // Nothing else changes: minified JSON (no space after the colon) too.
+  CHECK(without_match_only_text(R"({"a":{"type":"match_only_text"},"b":{"type":"keyword"}})") ==
+        R"({"a":{"type":"text", "norms": false},"b":{"type":"keyword"}})");
+  CHECK(without_match_only_text(R"({"b":{"type":"text"}})") == R"({"b":{"type":"text"}})");
 }

@@ -491,3 +491,26 @@ TEST_CASE("documents get deterministic ids and daily index names", "[indexer]") 
   auto meta = kafka::decode_headers(record(5, "hello").headers);
   CHECK(id == indexer::document_id(*meta, record(5, "hello")));
 }
+
+TEST_CASE("install_templates: an engine without match_only_text gets the template with text fields", "[indexer]") {
+  Harness h([](const http::Request& req) -> Result<http::Response> {
+    if (has(req.body, "match_only_text"))
+      return http::Response{400, R"({"error":{"type":"mapper_parsing_exception","reason":"The mapper type [match_only_text] declared on field [message] does not exist."},"status":400})"};
+    return http::Response{200, R"({"acknowledged":true})"};
+  });
+  REQUIRE(h.pipeline->install_templates(R"({"index_patterns":["${INDEX_PREFIX}*"],"template":{"mappings":{"properties":{"message":{"type": "match_only_text"}}}}})").ok());
+  const auto requests = h.http.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].target == "/_index_template/logpipe-logs-");
+  CHECK(requests[1].target == "/_index_template/logpipe-logs-");
+  CHECK(requests[1].body == R"({"index_patterns":["logs-*"],"template":{"mappings":{"properties":{"message":{"type": "text", "norms": false}}}}})");
+}
+
+TEST_CASE("install_templates: an engine with match_only_text gets the template as it is", "[indexer]") {
+  Harness h([](const http::Request&) -> Result<http::Response> { return http::Response{200, R"({"acknowledged":true})"}; });
+  const std::string tmpl = R"({"index_patterns":["${INDEX_PREFIX}*"],"template":{"mappings":{"properties":{"message":{"type": "match_only_text"}}}}})";
+  REQUIRE(h.pipeline->install_templates(tmpl).ok());
+  const auto requests = h.http.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].body == indexer::render_index_template(tmpl, "logs-"));
+}
