@@ -17,7 +17,9 @@
 // logpipe_indexer_records_abandoned_total, read again by the next owner), after a failed commit — are
 // absorbed by the _id as 409s. Net effect: every record exactly once in Elasticsearch, either in its
 // daily index or in the dead-letter index. The one loss: the dead-letter index refusing an event too
-// (bulk_worker.cc; logged and counted in logpipe_indexer_events_lost_total).
+// (bulk_worker.cc; logged and counted in logpipe_indexer_events_lost_total). The one duplicate: a record
+// stored by an indexer older than schema v5 (32-hex-digit ids) and read again by a newer one gets another
+// _id, so it is stored twice (schemas/event-schema.md, "_id"; upgrade with the old indexers stopped cleanly).
 //
 // Outage: while bulk requests fail as a whole, or while the records held (read, not yet acknowledged)
 // would exceed batch.max_inflight_bytes, the assigned partitions are paused; poll keeps being called so
