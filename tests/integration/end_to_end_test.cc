@@ -143,6 +143,18 @@ TEST_CASE("lines appended to a file arrive in Elasticsearch with host, service a
   auto text_hits = query(p.stack, p.index_prefix, "-s it-service 'order 3'");
   REQUIRE(text_hits.size() >= 1);
   CHECK(text_hits.back().message == sent[2]);
+  // The template's full-text mapping (schemas/README.md): match_only_text where the engine has the type,
+  // else text without norms, which the indexer says in its log; phrases match either way.
+  const std::string mapping =
+      run_command("curl -s '" + p.stack.es + "/" + p.index_prefix + "*/_mapping/field/message' 2>/dev/null").out;
+  INFO(mapping);
+  const bool native = mapping.find("\"type\":\"match_only_text\"") != std::string::npos;
+  const bool fallback = mapping.find("\"type\":\"text\",\"norms\":false") != std::string::npos;
+  CHECK(native != fallback);
+  CHECK((p.indexer->log().find("has no match_only_text type") != std::string::npos) == fallback);
+  const auto phrase_hits = query(p.stack, p.index_prefix, "-s it-service --query-string '\"order 3 accepted\"'");
+  REQUIRE(phrase_hits.size() == 1);
+  CHECK(phrase_hits[0].message == sent[2]);
 
   // Both programs serve /metrics and /health on the port they log at start-up.
   for (const auto* child : {p.shipper.get(), p.indexer.get()}) {

@@ -433,6 +433,10 @@ TEST_CASE("OpenSearch 2: the indexer installs its template, indexes, and dead-le
       run_command("curl -s '" + rig.es + "/" + rig.prefix + "2026.01.02/_mapping' 2>/dev/null").out;
   CHECK(mapping.find("\"@timestamp\":{\"type\":\"date_nanos\"}") != std::string::npos);
   CHECK(rig.count("{\"term\":{\"log.level\":\"info\"}}") == 500);
+  // OpenSearch 2.12+ has match_only_text: the template as it is, no fallback; phrases still match.
+  CHECK(mapping.find("\"message\":{\"type\":\"match_only_text\"}") != std::string::npos);
+  CHECK(rig.logs().find("has no match_only_text type") == std::string::npos);
+  CHECK(rig.count("{\"match_phrase\":{\"message\":\"event 7 " + rig.id + "\"}}") == 1);
   const std::string dead = run_command("curl -s '" + rig.es + "/" + rig.dlq + "/_search' 2>/dev/null").out;
   CHECK(dead.find("parsing_exception") != std::string::npos);
   CHECK(dead.find("ancient " + rig.id) != std::string::npos);
