@@ -105,7 +105,7 @@ load() {  # load <variant>: appends "variant seconds es_cpu status" to results
   local v=$1 t0 t1 e0 e1 n status=ok
   rm -f "$tmp/$v"/*.response
   e0=$(es_cpu); t0=$(now)
-  curl -s --parallel --parallel-max "$C" -K "$tmp/curl-$v.cfg" || status=curl-failed
+  curl -s --parallel --parallel-max "$C" -K "$tmp/curl-$v.cfg" 2>"$tmp/curl-$v.err" || status=curl-failed
   t1=$(now); e1=$(es_cpu)
   grep -l '"errors":true' "$tmp/$v"/*.response >/dev/null 2>&1 && status=item-errors
   curl -s -XPOST "$ES/bench-$id-$v-*/_refresh" >/dev/null
