@@ -9,7 +9,9 @@
 // `text` (~200-byte log4j lines through the re2 rules), and reference rows that do only part of the work on
 // the same inputs: `logback-parse` / `ecs-parse` (simdjson DOM parse, no normalize, no render; the floor
 // for the JSON cases) and `copy-bulk` (appends the raw logback value as a bulk item: the cost of moving
-// the bytes once).
+// the bytes once). Records carry the headers of record format 2's packed layout, as the file pipeline
+// writes them (lp.v + lp.line); `logback-sep` is `logback` with one header per field (format 1's nine
+// headers), to see what the layout costs the indexer.
 //
 //   logpipe_bench_normalize [--case NAME]... [--events N] [--runs R] [--min-seconds S] [--digest]
 //   logpipe_bench_normalize --write-lines FILE [--case logback|ecs|text] [--events N]
@@ -147,7 +149,10 @@ RecordMeta shipper_meta(const char* format, int64_t offset, int64_t read_us) {
   return m;
 }
 
-std::vector<InRecord> make_records(const std::string& kind, size_t n) {
+// `layout`: kPacked is what the file pipeline writes since record format 2 (lp.v + lp.line); kSeparate,
+// one header per field, is record format 1's layout (and the TCP input's per-event headers).
+std::vector<InRecord> make_records(const std::string& kind, size_t n,
+                                   logpipe::kafka::HeaderLayout layout = logpipe::kafka::HeaderLayout::kPacked) {
   Rng r{42};
   Clock c;
   std::vector<InRecord> out;
@@ -181,7 +186,7 @@ std::vector<InRecord> make_records(const std::string& kind, size_t n) {
     rec.partition = static_cast<int32_t>(i % 3);
     rec.offset = static_cast<int64_t>(i / 3);
     rec.timestamp_ms = c.t;
-    rec.headers = logpipe::kafka::encode_headers(shipper_meta(format, offset, c.t * 1000 + 1500));
+    rec.headers = logpipe::kafka::encode_headers(shipper_meta(format, offset, c.t * 1000 + 1500), layout);
     offset += static_cast<int64_t>(v.size()) + 1;
     rec.value = std::move(v);
     out.push_back(std::move(rec));
@@ -299,7 +304,7 @@ int render_bulk(const std::string& lines, const std::string& dir, const std::str
     rec.topic = "bench";
     rec.offset = n++;
     rec.timestamp_ms = now_us / 1000;
-    rec.headers = logpipe::kafka::encode_headers(shipper_meta("json", offset, now_us));
+    rec.headers = logpipe::kafka::encode_headers(shipper_meta("json", offset, now_us), logpipe::kafka::HeaderLayout::kPacked);
     offset += static_cast<int64_t>(line.size()) + 1;
     rec.value = line;
     logpipe::indexer::append_create(body, builder.build(rec, now_us));
@@ -314,6 +319,7 @@ struct Case {
   std::string name;
   std::string input;  // logback | ecs | text
   enum { kFull, kFullAlloc, kParse, kCopy } what;
+  logpipe::kafka::HeaderLayout layout = logpipe::kafka::HeaderLayout::kPacked;
 };
 
 }  // namespace
@@ -347,7 +353,7 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = std::strtoull(val().c_str(), nullptr, 10);
     else {
       std::fprintf(stderr,
-                   "usage: %s [--case logback|logback-alloc|ecs|text|logback-parse|ecs-parse|copy-bulk]... [--events N] [--runs R] "
+                   "usage: %s [--case logback|logback-alloc|ecs|text|logback-parse|ecs-parse|copy-bulk|logback-sep]... [--events N] [--runs R] "
                    "[--min-seconds S] [--digest]\n"
                    "       %s --write-lines FILE [--case logback|ecs|text] [--events N]\n"
                    "       %s --render-bulk DIR --lines FILE [--index-prefix P] [--batch B]\n",
@@ -361,7 +367,8 @@ int main(int argc, char** argv) {
       {"logback", "logback", Case::kFull},       {"logback-alloc", "logback", Case::kFullAlloc},
       {"ecs", "ecs", Case::kFull},               {"text", "text", Case::kFull},
       {"logback-parse", "logback", Case::kParse}, {"ecs-parse", "ecs", Case::kParse},
-      {"copy-bulk", "logback", Case::kCopy}};
+      {"copy-bulk", "logback", Case::kCopy},
+      {"logback-sep", "logback", Case::kFull, logpipe::kafka::HeaderLayout::kSeparate}};
   if (wanted.empty())
     for (const auto& c : all) wanted.push_back(c.name);
 
@@ -373,7 +380,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown case %s\n", name.c_str());
       return 2;
     }
-    const auto records = make_records(it->input, events);
+    const auto records = make_records(it->input, events, it->layout);
     uint64_t in_bytes = 0;
     for (const auto& r : records) in_bytes += r.value.size();
     const int64_t ingested = 1795000100000000;

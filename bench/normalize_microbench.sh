@@ -50,6 +50,7 @@ awk -v R="$R" '
     desc["logback-parse"] = "reference: simdjson DOM parse of the logback lines only"
     desc["ecs-parse"] = "reference: simdjson DOM parse of the EcsLayout lines only"
     desc["copy-bulk"] = "reference: raw logback line appended as a bulk item"
+    desc["logback-sep"] = "logback with one header per field (record format 1 layout)"
     printf "%-14s %7s %8s %12s %8s %23s %9s  %s\n", "case", "in B", "out B", "events/s", "us/ev", "min-max events/s", "cpu/wall", "what"
     for (o = 1; o <= no; o++) {
       k = order[o]
