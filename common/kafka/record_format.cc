@@ -6,12 +6,19 @@ namespace logpipe::kafka {
 namespace {
 
 // A whole decimal int64 ("-" allowed, nothing else): what std::from_chars accepts when it must consume all of s.
+// Every record has two of these (offset, read time: 16 digits), so the first 18 digits, which cannot
+// overflow, skip the overflow check.
 bool parse_int(std::string_view s, int64_t& out) {
   size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
   const bool negative = i == 1;
   if (i == s.size()) return false;
-  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   uint64_t v = 0;
+  for (const size_t unchecked = std::min(s.size(), i + 18); i < unchecked; ++i) {
+    const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+    if (digit > 9) return false;
+    v = v * 10 + digit;
+  }
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   for (; i < s.size(); ++i) {
     const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
     if (digit > 9 || v > (limit - digit) / 10) return false;
