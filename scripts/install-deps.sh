@@ -22,8 +22,6 @@ packages=(
   openjdk-17-jdk-headless python3-venv
   # tools: kcat for poking at Kafka, util-linux for setpriv (Elasticsearch refuses to run as root)
   kcat util-linux
-  # bench/normalize_instructions.sh: instructions per event under cachegrind (timings on the shared VM swing ~2x)
-  valgrind
 )
 
 missing=()
