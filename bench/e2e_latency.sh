@@ -39,27 +39,27 @@ probe_bin=$build/bench/logpipe_bench_e2e
 topics_bin=$build/bench/logpipe_bench_topics
 id=e2e$$x$RANDOM
 
-die() { echo "e2e_latency: $*" >&2; exit 1; }
+bench_name=e2e_latency
+source "$repo/bench/lib.sh"
 for b in "$shipper_bin" "$indexer_bin" "$probe_bin" "$topics_bin"; do
   [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe_bench_e2e logpipe_bench_topics"
 done
-for t in kcat curl jq; do command -v $t >/dev/null || die "$t not found"; done
-kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
-curl -sf "$ES/_cluster/health" >/dev/null || die "no Elasticsearch at $ES (deploy/stack.sh up)"
+need_tools kcat curl jq
+need_kafka "$B"
+need_es "$ES"
 
 tmp=$(mktemp -d /tmp/logpipe_bench_e2e.XXXXXX)
 pids=()
 made_topics=()
 cleanup() {
-  local p i
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  local i
+  stop_pids "${pids[@]}"
   for i in $(curl -s "$ES/_cat/indices/bench-$id-*?h=index" 2>/dev/null); do curl -s -XDELETE "$ES/$i" >/dev/null || true; done
   for i in $(curl -s "$ES/_index_template/*bench-$id-*" 2>/dev/null | jq -r '.index_templates[].name' 2>/dev/null); do
     curl -s -XDELETE "$ES/_index_template/$i" >/dev/null || true
   done
   ((${#made_topics[@]})) && { "$topics_bin" "$B" delete "${made_topics[@]}" 2>/dev/null || echo "e2e_latency: could not delete topics" >&2; }
-  for i in 1 2 3 4 5; do rm -rf "$tmp" 2>/dev/null && break; sleep 1; done
+  remove_dir "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

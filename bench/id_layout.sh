@@ -37,10 +37,11 @@ gen_bin=$build/bench/logpipe_bench_normalize
 cache=/tmp/logpipe-bench
 id=idl$$x$RANDOM
 
-die() { echo "id_layout: $*" >&2; exit 1; }
+bench_name=id_layout
+source "$repo/bench/lib.sh"
 [[ -x $gen_bin ]] || die "no $gen_bin; build first: cmake --build $build --target logpipe_bench_normalize"
-for t in curl jq bc python3; do command -v $t >/dev/null || die "$t not found"; done
-curl -sf "$ES/_cluster/health" >/dev/null || die "no Elasticsearch at $ES (deploy/stack.sh up)"
+need_tools curl jq bc python3
+need_es "$ES"
 
 tmp=$(mktemp -d /tmp/logpipe-bench-idl.XXXXXX)
 cleanup() {
@@ -52,10 +53,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-es_cpu() {  # user+sys seconds of the Elasticsearch JVM so far (empty if its pid is unknown)
-  local pid; pid=$(cat "$stack/es/es.pid" 2>/dev/null) || return 0
-  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
-}
+es_cpu() { proc_cpu "$stack/es/es.pid"; }  # the Elasticsearch JVM's CPU s so far (empty: not our stack's)
 now() { date +%s.%N; }
 
 # The template (with the indexer's fallback for an engine without match_only_text) for all variants.
@@ -128,11 +126,7 @@ echo "_id layout — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$repo" r
 echo "Elasticsearch $(curl -s "$ES/_nodes/_local?filter_path=nodes.*.version" | jq -r '.nodes[].version') at $ES; $N documents per load, create, bulks of $BATCH, $C in flight (curl --parallel), one fresh index per load"
 echo "seconds: curl start to the last bulk answered; ES CPU s: of the Elasticsearch JVM meanwhile; medians of $R rounds"
 echo
-awk -v N="$N" -v R="$R" '
-  function median(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -v N="$N" -v R="$R" "$AWK_MEDIAN"'
   $4 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; e[k, n[k]] = $3 }
   $4 != "ok" { bad[$1] = bad[$1] " " $4 }
   END {

@@ -51,30 +51,27 @@ cache=/tmp/logpipe-bench
 id=ix$$x$RANDOM
 topic=bench-$id-input
 
-die() { echo "indexer_throughput: $*" >&2; exit 1; }
+bench_name=indexer_throughput
+source "$repo/bench/lib.sh"
 for b in "$shipper_bin" "$indexer_bin" "$gen_bin" "$topics_bin"; do
   [[ -x $b ]] || die "no $b; build first: cmake --build $build --target logpipe-shipper logpipe-indexer logpipe_bench_normalize logpipe_bench_topics"
 done
-for t in kcat curl jq bc; do command -v $t >/dev/null || die "$t not found"; done
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
-kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
-curl -sf "$ES/_cluster/health" >/dev/null || die "no Elasticsearch at $ES (deploy/stack.sh up)"
+need_tools kcat curl jq bc
+need_gnu_time
+need_kafka "$B"
+need_es "$ES"
 es_host=$(echo "$ES" | sed -E 's#^https?://##; s#[:/].*$##')
 es_port=$(echo "$ES" | sed -nE 's#^https?://[^:/]+:([0-9]+).*$#\1#p'); es_port=${es_port:-9200}
 
 tmp=$(mktemp -d /tmp/logpipe-bench-ix.XXXXXX)
 pids=()
 cleanup() {
-  local p i
-  for p in "${pids[@]}"; do
-    pkill -TERM -P "$p" 2>/dev/null || true
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  local i
+  stop_pids "${pids[@]}"
   for i in $(curl -s "$ES/_cat/indices/bench-$id-*?h=index" 2>/dev/null); do curl -s -XDELETE "$ES/$i" >/dev/null || true; done
   for i in ideal noid lp rsys; do curl -s -XDELETE "$ES/_index_template/logpipe-bench-$id-$i-" >/dev/null 2>&1 || true; done
   "$topics_bin" "$B" delete "$topic" 2>/dev/null || echo "indexer_throughput: could not delete topic $topic" >&2
-  for i in 1 2 3 4 5; do rm -rf "$tmp" 2>/dev/null && break; sleep 1; done
+  remove_dir "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -104,10 +101,7 @@ if "$indexer_bin" --print-config-reference | grep '^| `elasticsearch.concurrency
 now() { date +%s.%N; }
 es_count() { curl -s "$ES/bench-$id-$1-*/_count" | jq -r '.count // 0' 2>/dev/null || echo 0; }
 es_delete() { local i; for i in $(curl -s "$ES/_cat/indices/bench-$id-$1-*?h=index"); do curl -s -XDELETE "$ES/$i" >/dev/null; done; }
-es_cpu() {  # user+sys seconds of the Elasticsearch JVM so far (empty if its pid is unknown)
-  local pid; pid=$(cat "$stack/es/es.pid" 2>/dev/null) || return 0
-  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
-}
+es_cpu() { proc_cpu "$stack/es/es.pid"; }  # the Elasticsearch JVM's CPU s so far (empty: not our stack's)
 put_template() {  # the indexer's own template, for the other contenders' prefixes
   sed "s/\${INDEX_PREFIX}/bench-$id-$1-/g" "$repo/schemas/index-template.json" > "$tmp/template-$1.json"
   if ! curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
@@ -319,11 +313,7 @@ echo "  rsyslog $rsyslog_version: imkafka -> mmjsonparse -> omelasticsearch (bul
 echo "seconds: start of the process to _count == N (polled every 0.25 s, includes up to ~1 s of refresh); median of $R rounds"
 echo "CPU s: user+sys of the contender's process (incl. start-up); ES CPU s: of the Elasticsearch JVM during the run; RSS: peak over rounds"
 echo
-awk -v N="$N" -v R="$R" -v na="$rsyslog_na" '
-  function median(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -v N="$N" -v R="$R" -v na="$rsyslog_na" "$AWK_MEDIAN"'
   $6 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; e[k, n[k]] = $5; if ($4 > rss[k]) rss[k] = $4 }
   $6 != "ok" { bad[$1] = bad[$1] " " $6 }
   END {

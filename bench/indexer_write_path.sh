@@ -34,22 +34,18 @@ indexer_bin=$build/indexer/logpipe-indexer
 cache=/tmp/logpipe-bench
 runid=$(date +%s)-$$
 
-die() { echo "indexer_write_path: $*" >&2; exit 1; }
+bench_name=indexer_write_path
+source "$repo/bench/lib.sh"
 [[ -x $indexer_bin ]] || die "no $indexer_bin; build first: LOGPIPE_BUILD_DIR=$build scripts/build.sh"
-command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
-kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
-curl -sf "$ES/_cluster/health" >/dev/null || die "no Elasticsearch at $ES (deploy/stack.sh up)"
+need_tools kcat curl
+need_gnu_time
+need_kafka "$B"
+need_es "$ES"
 
 tmp=$(mktemp -d /tmp/logpipe-bench-idx.XXXXXX)
 pids=()
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    pkill -TERM -P "$p" 2>/dev/null || true
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$tmp"
 }
 trap cleanup EXIT

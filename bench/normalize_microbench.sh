@@ -20,7 +20,9 @@ bin=$build/bench/logpipe_bench_normalize
 R=${BENCH_RUNS:-5}
 S=${BENCH_SECONDS:-1}
 E=${BENCH_EVENTS:-20000}
-[[ -x $bin ]] || { echo "normalize_microbench: no $bin; build first: cmake --build $build --target logpipe_bench_normalize" >&2; exit 1; }
+bench_name=normalize_microbench
+source "$repo/bench/lib.sh"
+[[ -x $bin ]] || die "no $bin; build first: cmake --build $build --target logpipe_bench_normalize"
 
 out=$(mktemp /tmp/logpipe_bench_normalize.XXXXXX)
 trap 'rm -f "$out"' EXIT
@@ -34,11 +36,7 @@ echo "build: $(grep -m1 CMAKE_BUILD_TYPE:STRING "$build/CMakeCache.txt" 2>/dev/n
 echo "one thread; $E generated records per case (headers as the shipper writes them), batches of 2000 as the pipeline does;"
 echo "events/s = events / CPU seconds of the thread (CLOCK_THREAD_CPUTIME_ID), median of $R runs of >= ${S} CPU s; cpu/wall < 1 means the thread waited for a core"
 echo
-awk -v R="$R" '
-  function median(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -v R="$R" "$AWK_MEDIAN"'
   /^#/ { next }
   { k = $1; if (!(k in n)) order[++no] = k; n[k]++; rate[k, n[k]] = $8; inb[k] = $4; outb[k] = $5; cpu[k] += $6; wall[k] += $7
     if (!(k in lo) || $8 < lo[k]) lo[k] = $8; if ($8 > hi[k]) hi[k] = $8 }

@@ -37,17 +37,16 @@ indexer_bin=$build/indexer/logpipe-indexer
 HOSTS=(web-1 web-2 web-3 web-4)
 SERVICES=(checkout cart payments gateway inventory)
 
-die() { echo "query_latency: $*" >&2; exit 1; }
+bench_name=query_latency
+source "$repo/bench/lib.sh"
 [[ -x $query_bin ]] || die "no $query_bin; build first: LOGPIPE_BUILD_DIR=$build scripts/build.sh"
-command -v curl >/dev/null || die "curl not found"
-curl -sf "$ES/_cluster/health" >/dev/null || die "no search engine at $ES (deploy/stack.sh up)"
+need_tools curl
+need_es "$ES"
 
 tmp=$(mktemp -d /tmp/logpipe-bench-query.XXXXXX)
 pids=()
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -41,24 +41,18 @@ shipper_bin=$build/shipper/logpipe-shipper
 cache=/tmp/logpipe-bench
 runid=$(date +%s)-$$
 
-die() { echo "shipper_throughput: $*" >&2; exit 1; }
+bench_name=shipper_throughput
+source "$repo/bench/lib.sh"
 [[ -x $shipper_bin ]] || die "no $shipper_bin; build first: LOGPIPE_BUILD_DIR=$build scripts/build.sh"
-command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
-command -v curl >/dev/null || die "curl not found"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
-kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
+need_tools kcat curl bc
+need_gnu_time
+need_kafka "$B"
 
 tmp=$(mktemp -d /tmp/logpipe-bench-run.XXXXXX)
 pids=()
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    # children first (the tool under /usr/bin/time), then time itself
-    pkill -TERM -P "$p" 2>/dev/null || true
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  local i; for i in 1 2 3 4 5; do rm -rf "$tmp" 2>/dev/null && break; sleep 1; done
+  stop_pids "${pids[@]}"
+  remove_dir "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -125,16 +119,10 @@ KCAT_PROPS=(-X compression.codec=zstd -X linger.ms=20 -X enable.idempotence=true
 RSYSLOG_CONF='compression.codec=zstd,linger.ms=20,enable.idempotence=true,acks=all'
 
 now() { date +%s.%N; }
-broker_cpu() {  # user+sys seconds of the Kafka JVM so far (empty if its pid is unknown: a broker not started by deploy/stack.sh)
-  local pid; pid=$(cat "$stack/kafka/kafka.pid" 2>/dev/null) || return 0
-  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
-}
-topic_total() {  # sum of end offsets of partitions 0..2 (empty if the query failed)
-  kcat -Q -b "$B" -t "$1:0:-1" -t "$1:1:-1" -t "$1:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
-}
+broker_cpu() { proc_cpu "$stack/kafka/kafka.pid"; }  # the Kafka JVM's CPU s so far (empty: not our stack's)
 make_topic() {  # one warm-up record auto-creates the topic (3 partitions); it is excluded from all counts
   echo warmup | kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" 2>"$tmp/warmup.err" || die "warm-up produce to $1 failed: $(cat "$tmp/warmup.err")"
-  local i; for i in $(seq 50); do [[ $(topic_total "$1") == 1 ]] && return 0; sleep 0.1; done
+  local i; for i in $(seq 50); do [[ $(topic_total "$B" "$1") == 1 ]] && return 0; sleep 0.1; done
   die "topic $1 did not show 3 partitions with the warm-up record (num.partitions must be 3)"
 }
 # result line per run: tool wall cpu rss_kib status [broker_cpu: appended by the round loop]
@@ -218,7 +206,7 @@ EOF
     >"$d/out.log" 2>&1 &
   tp=$!; pids+=("$tp")
   while :; do
-    total=$(topic_total "$topic"); total=${total:-0}
+    total=$(topic_total "$B" "$topic"); total=${total:-0}
     [[ $total -ge $((N + 1)) ]] && break
     # no progress for 30 s: rsyslog gave up on some lines (omkafka drops on "Queue full" unless resubmitting)
     if [[ $total != "$last" ]]; then last=$total; since=$(now)
@@ -240,7 +228,7 @@ EOF
 }
 
 check_topic() {  # the last recorded run must have put exactly N records (+ warm-up) into its topic
-  local total; total=$(topic_total "$1")
+  local total; total=$(topic_total "$B" "$1")
   if [[ $total != $((N + 1)) ]]; then
     sed -i '$ s/ ok\( [0-9.]*\)\?$/ count:'"$(( ${total:-1} - 1 ))"'\1/' "$tmp/results"
   fi
@@ -299,11 +287,7 @@ echo "  rsyslog ${rsyslog_version}: imfile (inotify, readMode 0) -> omkafka temp
 echo "seconds: wall, start of the process to the last line acknowledged (shipper: lines_acked_total on /metrics, polled every 50 ms; rsyslog: topic end offsets, polled every ~0.1 s + query time; kcat: process exit); median of $R rounds, tools alternated per round"
 echo "CPU s/GiB: user+sys of the whole process (incl. start and shutdown), median; broker CPU s/GiB: of the Kafka JVM over the same run, median (- when its pid is unknown); peak RSS: max over runs"
 echo
-awk -v N="$N" -v bytes="$bytes" -v R="$R" -v na="$rsyslog_na" '
-  function median(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -v N="$N" -v bytes="$bytes" -v R="$R" -v na="$rsyslog_na" "$AWK_MEDIAN"'
   $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4; if (NF >= 6) { nb[k]++; b[k, nb[k]] = $6 } }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {

@@ -38,23 +38,17 @@ shipper_bin=$build/shipper/logpipe-shipper
 loadgen=$build/bench/tcp_loadgen/tcp_loadgen
 runid=$(date +%s)-$$
 
-die() { echo "tcp_throughput: $*" >&2; exit 1; }
+bench_name=tcp_throughput
+source "$repo/bench/lib.sh"
 [[ -x $loadgen ]] || die "no $loadgen; build first: cmake --build $build --target tcp_loadgen logpipe-shipper"
-command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
-command -v curl >/dev/null || die "curl not found"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"
-kcat -b "$B" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $B (deploy/stack.sh up)"
+need_tools kcat curl bc
+need_gnu_time
+need_kafka "$B"
 
 tmp=$(mktemp -d /tmp/logpipe-bench-tcp.XXXXXX)
 pids=()
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do
-    [[ -n $p ]] || continue
-    pkill -TERM -P "$p" 2>/dev/null || true  # the tool under /usr/bin/time
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${pids[@]}"; do [[ -n $p ]] && wait "$p" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -76,12 +70,9 @@ rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/nu
 
 KCAT_PROPS=(-X compression.codec=zstd -X linger.ms=20 -X enable.idempotence=true -X acks=all)
 now() { date +%s.%N; }
-topic_total() {  # sum of end offsets of partitions 0..2 (empty if the query failed)
-  kcat -Q -b "$B" -t "$1:0:-1" -t "$1:1:-1" -t "$1:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
-}
 make_topic() {
   echo warmup | kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" 2>"$tmp/warmup.err" || die "warm-up produce to $1 failed: $(cat "$tmp/warmup.err")"
-  local i; for i in $(seq 50); do [[ $(topic_total "$1") == 1 ]] && return 0; sleep 0.1; done
+  local i; for i in $(seq 50); do [[ $(topic_total "$B" "$1") == 1 ]] && return 0; sleep 0.1; done
   die "topic $1 did not show 3 partitions with the warm-up record (num.partitions must be 3)"
 }
 record() { echo "$1 $2 $3 $4 $5" >> "$tmp/results"; }  # receiver wall cpu rss_kib status
@@ -110,7 +101,7 @@ drive() {
   pids+=("$lg")
   since=$t0
   while :; do
-    total=$(topic_total "$topic"); total=${total:-0}
+    total=$(topic_total "$B" "$topic"); total=${total:-0}
     [[ $total -ge $((N + 1)) ]] && break
     if [[ $total != "$last" ]]; then last=$total; since=$(now)
     elif (( $(echo "$(now) - $since > 30" | bc) )); then
@@ -214,7 +205,7 @@ CONF
 }
 
 check_topic() {
-  local total; total=$(topic_total "$1")
+  local total; total=$(topic_total "$B" "$1")
   if [[ $(tail -1 "$tmp/results" | awk '{print $5}') == ok && $total != $((N + 1)) ]]; then
     sed -i '$ s/ ok$/ count:'"$(( ${total:-1} - 1 ))"'/' "$tmp/results"
   fi
@@ -253,11 +244,7 @@ echo "  rsyslog ${rsyslog_version}: imtcp (LF framing) -> omkafka template %rawm
 echo "seconds: wall, first connection to the topic holding all N events (end offsets polled every ~0.1 s); loadgen-sink: the generator's own time"
 echo "CPU s/M events: user+sys of the receiving process (incl. start and shutdown) per million events, median; RSS: max over runs"
 echo
-awk -v N="$N" -v R="$R" -v na="$rsyslog_na" '
-  function median(a, n,   i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+awk -v N="$N" -v R="$R" -v na="$rsyslog_na" "$AWK_MEDIAN"'
   $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4 }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {

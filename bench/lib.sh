@@ -1,0 +1,56 @@
+# bench/lib.sh — what the benchmark scripts share: error exit, checks that the tools and the stack are there,
+# stopping the processes a run started, CPU time of the stack's engines, Kafka topic totals.
+# Sourced (not run) by bench/*.sh after they set `bench_name` (the prefix of their error messages).
+
+die() { echo "$bench_name: $*" >&2; exit 1; }
+
+need_tools() {  # need_tools <command>...: each must be on PATH
+  local t
+  for t in "$@"; do command -v "$t" >/dev/null || die "$t not found (apt-get install $t)"; done
+}
+need_gnu_time() { [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (apt-get install time)"; }
+need_kafka() { kcat -b "$1" -L -m 10 >/dev/null 2>&1 || die "no Kafka broker at $1 (deploy/stack.sh up)"; }
+need_es() { curl -sf "$1/_cluster/health" >/dev/null || die "no Elasticsearch or OpenSearch at $1 (deploy/stack.sh up)"; }
+
+# stop_pids <pid>...: SIGTERM each one's children first (the tool under /usr/bin/time), then the pid itself,
+# then wait for all of them. Empty arguments (slots cleared by a script) are skipped.
+stop_pids() {
+  local p
+  for p in "$@"; do
+    [[ -n $p ]] || continue
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "$@"; do
+    [[ -n $p ]] || continue
+    wait "$p" 2>/dev/null || true
+  done
+}
+
+# remove_dir <dir>: rm -rf, retried for a few seconds while a stopped process may still be writing into it.
+remove_dir() {
+  local i
+  for i in 1 2 3 4 5; do rm -rf "$1" 2>/dev/null && return 0; sleep 1; done
+}
+
+# proc_cpu <pid file>: user+sys seconds of that process so far; empty if the file or process is unknown
+# (an engine not started by deploy/stack.sh).
+proc_cpu() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
+}
+
+# topic_total <broker> <topic>: the sum of the end offsets of partitions 0..2; empty if the query failed.
+topic_total() {
+  kcat -Q -b "$1" -t "$2:0:-1" -t "$2:1:-1" -t "$2:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
+}
+
+# An awk function median(a, n): the median of a[1..n] (sorts a in place). Put it in front of an awk program:
+#   awk "$AWK_MEDIAN"' { ... median(x, k) ... }'
+AWK_MEDIAN='
+  function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+'
