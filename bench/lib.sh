@@ -46,6 +46,16 @@ topic_total() {
   kcat -Q -b "$1" -t "$2:0:-1" -t "$2:1:-1" -t "$2:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
 }
 
+# make_warm_topic <broker> <topic> [kcat args...]: one warm-up record auto-creates the topic (the broker's
+# num.partitions, which must be 3); waits until its 3 partitions hold that record. Callers exclude it from counts.
+make_warm_topic() {
+  local b=$1 t=$2 i err
+  shift 2
+  err=$(echo warmup | kcat -P -b "$b" -t "$t" "$@" 2>&1 >/dev/null) || die "warm-up produce to $t failed: $err"
+  for i in $(seq 50); do [[ $(topic_total "$b" "$t") == 1 ]] && return 0; sleep 0.1; done
+  die "topic $t did not show 3 partitions with the warm-up record (num.partitions must be 3)"
+}
+
 # An awk function median(a, n): the median of a[1..n] (sorts a in place). Put it in front of an awk program:
 #   awk "$AWK_MEDIAN"' { ... median(x, k) ... }'
 AWK_MEDIAN='

@@ -120,11 +120,7 @@ RSYSLOG_CONF='compression.codec=zstd,linger.ms=20,enable.idempotence=true,acks=a
 
 now() { date +%s.%N; }
 broker_cpu() { proc_cpu "$stack/kafka/kafka.pid"; }  # the Kafka JVM's CPU s so far (empty: not our stack's)
-make_topic() {  # one warm-up record auto-creates the topic (3 partitions); it is excluded from all counts
-  echo warmup | kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" 2>"$tmp/warmup.err" || die "warm-up produce to $1 failed: $(cat "$tmp/warmup.err")"
-  local i; for i in $(seq 50); do [[ $(topic_total "$B" "$1") == 1 ]] && return 0; sleep 0.1; done
-  die "topic $1 did not show 3 partitions with the warm-up record (num.partitions must be 3)"
-}
+make_topic() { make_warm_topic "$B" "$1" "${KCAT_PROPS[@]}"; }  # one warm-up record, excluded from all counts
 # result line per run: tool wall cpu rss_kib status [broker_cpu: appended by the round loop]
 record() { echo "$1 $2 $3 $4 $5" >> "$tmp/results"; }
 time_fields() {  # /usr/bin/time -f '%e %U %S %M' output -> "cpu rss_kib"

@@ -70,11 +70,7 @@ rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/nu
 
 KCAT_PROPS=(-X compression.codec=zstd -X linger.ms=20 -X enable.idempotence=true -X acks=all)
 now() { date +%s.%N; }
-make_topic() {
-  echo warmup | kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" 2>"$tmp/warmup.err" || die "warm-up produce to $1 failed: $(cat "$tmp/warmup.err")"
-  local i; for i in $(seq 50); do [[ $(topic_total "$B" "$1") == 1 ]] && return 0; sleep 0.1; done
-  die "topic $1 did not show 3 partitions with the warm-up record (num.partitions must be 3)"
-}
+make_topic() { make_warm_topic "$B" "$1" "${KCAT_PROPS[@]}"; }  # one warm-up record, excluded from all counts
 record() { echo "$1 $2 $3 $4 $5" >> "$tmp/results"; }  # receiver wall cpu rss_kib status
 time_fields() { tail -1 "$1" | awk '{printf "%.2f %d", $2 + $3, $4}'; }
 stop_timed() {  # SIGTERM the tool under /usr/bin/time $1 and wait for both
