@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -133,34 +134,19 @@ int main(int argc, char** argv) {
   std::string file, es = "http://127.0.0.1:9200", pattern, id;
   double rate = 50000, seconds = 30, warmup = 5, grace = 30;
   int marker_every_ms = 100, poll_ms = 100;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto val = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--file") file = val();
-    else if (a == "--rate") rate = std::atof(val().c_str());
-    else if (a == "--seconds") seconds = std::atof(val().c_str());
-    else if (a == "--es") es = val();
-    else if (a == "--index-pattern") pattern = val();
-    else if (a == "--id") id = val();
-    else if (a == "--marker-every-ms") marker_every_ms = std::atoi(val().c_str());
-    else if (a == "--warmup-seconds") warmup = std::atof(val().c_str());
-    else if (a == "--grace-seconds") grace = std::atof(val().c_str());
-    else if (a == "--poll-ms") poll_ms = std::atoi(val().c_str());
-    else {
-      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
-      return 2;
-    }
-  }
-  if (file.empty() || pattern.empty() || id.empty() || marker_every_ms <= 0) {
-    std::fprintf(stderr, "usage: logpipe_bench_e2e --file F --index-pattern P --id ID [--rate R] [--seconds S] ...\n");
-    return 2;
-  }
+  CLI::App app{"logpipe_bench_e2e: append marked lines at a fixed rate and time until each marker is searchable"};
+  app.add_option("--file", file, "file the lines are appended to")->required();
+  app.add_option("--index-pattern", pattern, "indices searched for the markers")->required();
+  app.add_option("--id", id, "run id, part of every marker")->required();
+  app.add_option("--rate", rate, "lines per second")->capture_default_str();
+  app.add_option("--seconds", seconds, "how long to write")->capture_default_str();
+  app.add_option("--es", es, "Elasticsearch URL")->capture_default_str();
+  app.add_option("--marker-every-ms", marker_every_ms, "a marker line every this many ms")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--warmup-seconds", warmup, "markers of the first seconds are not counted")->capture_default_str();
+  app.add_option("--grace-seconds", grace, "how long to keep searching after the writer stopped")->capture_default_str();
+  app.add_option("--poll-ms", poll_ms, "search interval")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   auto endpoint = logpipe::http::parse_url(es);
   if (!endpoint) {
     std::fprintf(stderr, "--es: %s\n", endpoint.error().message().c_str());

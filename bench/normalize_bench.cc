@@ -28,6 +28,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include <CLI/CLI.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -332,35 +333,23 @@ int main(int argc, char** argv) {
   bool digest = false;
   std::string write_path, render_dir, lines_path, prefix = "logs-";
   size_t batch = kBatch;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto val = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--case") wanted.push_back(val());
-    else if (a == "--events") events = std::strtoull(val().c_str(), nullptr, 10);
-    else if (a == "--runs") runs = std::atoi(val().c_str());
-    else if (a == "--min-seconds") min_seconds = std::atof(val().c_str());
-    else if (a == "--digest") digest = true;
-    else if (a == "--write-lines") write_path = val();
-    else if (a == "--render-bulk") render_dir = val();
-    else if (a == "--lines") lines_path = val();
-    else if (a == "--index-prefix") prefix = val();
-    else if (a == "--batch") batch = std::strtoull(val().c_str(), nullptr, 10);
-    else {
-      std::fprintf(stderr,
-                   "usage: %s [--case logback|logback-alloc|ecs|text|logback-parse|ecs-parse|copy-bulk|logback-sep]... [--events N] [--runs R] "
-                   "[--min-seconds S] [--digest]\n"
-                   "       %s --write-lines FILE [--case logback|ecs|text] [--events N]\n"
-                   "       %s --render-bulk DIR --lines FILE [--index-prefix P] [--batch B]\n",
-                   argv[0], argv[0], argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app{"logpipe_bench_normalize: the indexer's parse + normalize + render per event, on one thread.\n"
+               "  [--case C]... [--events N] [--runs R] [--min-seconds S] [--digest]   time the cases\n"
+               "  --write-lines FILE [--case logback|ecs|text] [--events N]          write a case's raw lines\n"
+               "  --render-bulk DIR --lines FILE [--index-prefix P] [--batch B]      pre-render bulk bodies"};
+  app.add_option("--case", wanted,
+                 "logback|logback-alloc|ecs|text|logback-parse|ecs-parse|copy-bulk|logback-sep, repeatable (default: all)")
+      ->allow_extra_args(false);
+  app.add_option("--events", events, "distinct generated records per case, cycled")->capture_default_str();
+  app.add_option("--runs", runs, "timed runs per case")->capture_default_str();
+  app.add_option("--min-seconds", min_seconds, "CPU seconds per run at least")->capture_default_str();
+  app.add_flag("--digest", digest, "print a digest of the output bytes per case (to compare builds)");
+  app.add_option("--write-lines", write_path, "write the raw lines of one case to FILE and exit");
+  app.add_option("--render-bulk", render_dir, "render the bulk bodies of --lines into DIR and exit");
+  app.add_option("--lines", lines_path, "input lines for --render-bulk");
+  app.add_option("--index-prefix", prefix, "index prefix for --render-bulk")->capture_default_str();
+  app.add_option("--batch", batch, "documents per bulk body for --render-bulk")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   if (!write_path.empty()) return write_lines(wanted.empty() ? "logback" : wanted[0], events, write_path);
   if (!render_dir.empty()) return render_bulk(lines_path, render_dir, prefix, batch == 0 ? kBatch : batch);
   const std::vector<Case> all = {
