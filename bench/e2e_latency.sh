@@ -96,13 +96,7 @@ run_row() {  # run_row <setting>
     # only in refresh_interval.
     jq --arg p "$prefix" --arg r "$refresh" '.index_patterns = [$p + "*"] | .priority = 250 | .template.settings.refresh_interval = $r' \
       "$repo/schemas/index-template.json" > "$d/template.json"
-    if ! curl -sf -XPUT "$ES/_index_template/bench-$id-$s-refresh" -H 'Content-Type: application/json' \
-        --data-binary @"$d/template.json" >/dev/null; then
-      # as the indexer does on an engine without match_only_text (indexer/elasticsearch/index_template.h)
-      sed -i 's/"match_only_text"/"text", "norms": false/g' "$d/template.json"
-      curl -sf -XPUT "$ES/_index_template/bench-$id-$s-refresh" -H 'Content-Type: application/json' \
-        --data-binary @"$d/template.json" >/dev/null || die "could not install the refresh template"
-    fi
+    put_index_template "$ES" "bench-$id-$s-refresh" "$d/template.json" || die "could not install the refresh template"
   fi
   : > "$d/app.log"
   cat > "$d/shipper.yaml" <<EOF

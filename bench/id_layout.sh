@@ -58,12 +58,7 @@ now() { date +%s.%N; }
 
 # The template (with the indexer's fallback for an engine without match_only_text) for all variants.
 sed "s/\${INDEX_PREFIX}/bench-$id-/g" "$repo/schemas/index-template.json" > "$tmp/template.json"
-if ! curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id" -H 'Content-Type: application/json' \
-    --data-binary @"$tmp/template.json" >/dev/null; then
-  sed -i 's/"match_only_text"/"text", "norms": false/g' "$tmp/template.json"
-  curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id" -H 'Content-Type: application/json' \
-    --data-binary @"$tmp/template.json" >/dev/null || die "could not install the index template"
-fi
+put_index_template "$ES" "logpipe-bench-$id" "$tmp/template.json" || die "could not install the index template"
 
 # Input lines (the same file indexer_throughput.sh uses), rendered once; the variants are derived from it.
 mkdir -p "$cache"

@@ -104,13 +104,7 @@ es_delete() { local i; for i in $(curl -s "$ES/_cat/indices/bench-$id-$1-*?h=ind
 es_cpu() { proc_cpu "$stack/es/es.pid"; }  # the Elasticsearch JVM's CPU s so far (empty: not our stack's)
 put_template() {  # the indexer's own template, for the other contenders' prefixes
   sed "s/\${INDEX_PREFIX}/bench-$id-$1-/g" "$repo/schemas/index-template.json" > "$tmp/template-$1.json"
-  if ! curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
-      --data-binary @"$tmp/template-$1.json" >/dev/null; then
-    # as the indexer does on an engine without match_only_text (indexer/elasticsearch/index_template.h)
-    sed -i 's/"match_only_text"/"text", "norms": false/g' "$tmp/template-$1.json"
-    curl -sf -XPUT "$ES/_index_template/logpipe-bench-$id-$1-" -H 'Content-Type: application/json' \
-      --data-binary @"$tmp/template-$1.json" >/dev/null || die "could not install the index template for $1"
-  fi
+  put_index_template "$ES" "logpipe-bench-$id-$1-" "$tmp/template-$1.json" || die "could not install the index template for $1"
 }
 record() { echo "$*" >> "$tmp/results"; }  # contender wall cpu rss es_cpu status
 time_fields() { tail -1 "$1" | awk '{printf "%.2f %d", $2 + $3, $4}'; }  # '%e %U %S %M' -> "cpu rss_kib"

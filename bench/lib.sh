@@ -56,6 +56,16 @@ make_warm_topic() {
   die "topic $t did not show 3 partitions with the warm-up record (num.partitions must be 3)"
 }
 
+# put_index_template <es url> <name> <template file>: PUT the composable template; on an engine without the
+# match_only_text type, the file is rewritten as the indexer does (indexer/elasticsearch/index_template.h:
+# text without norms) and PUT again. Returns non-zero if the engine refused it both times.
+put_index_template() {
+  local put=(curl -sf -XPUT "$1/_index_template/$2" -H 'Content-Type: application/json' --data-binary @"$3")
+  "${put[@]}" >/dev/null && return 0
+  sed -i 's/"match_only_text"/"text", "norms": false/g' "$3"
+  "${put[@]}" >/dev/null
+}
+
 # An awk function median(a, n): the median of a[1..n] (sorts a in place). Put it in front of an awk program:
 #   awk "$AWK_MEDIAN"' { ... median(x, k) ... }'
 AWK_MEDIAN='

@@ -21,7 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 struct Stack {
   std::string kafka = "127.0.0.1:" + env_or("LOGPIPE_KAFKA_PORT", "9092");
   std::string es = "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200");

@@ -23,7 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 std::string shared_es() { return "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200"); }
 
 std::string unique_id(const std::string& tag) {

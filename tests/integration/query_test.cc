@@ -30,7 +30,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 int64_t now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

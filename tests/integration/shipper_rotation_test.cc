@@ -22,7 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 std::map<std::string, std::vector<long>> read_topic(const std::string& topic) { return seq_numbers_by_key(kafka_address(), topic); }
 
 }  // namespace

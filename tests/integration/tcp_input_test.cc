@@ -24,7 +24,6 @@ namespace kafka = logpipe::kafka;
 
 namespace {
 
-
 std::string unique(const std::string& prefix) {
   return prefix + std::to_string(::getpid()) + "x" +
          std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);

@@ -26,7 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 struct Sender {
   std::string service;   // the shipper listener's service name for this sender
   std::string command;   // launcher under <senders>/bin, and its arguments after HOST:PORT
