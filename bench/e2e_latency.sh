@@ -50,7 +50,6 @@ need_es "$ES"
 
 tmp=$(mktemp -d /tmp/logpipe_bench_e2e.XXXXXX)
 pids=()
-made_topics=()
 cleanup() {
   local i
   stop_pids "${pids[@]}"
@@ -58,7 +57,7 @@ cleanup() {
   for i in $(curl -s "$ES/_index_template/*bench-$id-*" 2>/dev/null | jq -r '.index_templates[].name' 2>/dev/null); do
     curl -s -XDELETE "$ES/_index_template/$i" >/dev/null || true
   done
-  ((${#made_topics[@]})) && { "$topics_bin" "$B" delete "${made_topics[@]}" 2>/dev/null || echo "e2e_latency: could not delete topics" >&2; }
+  delete_made_topics "$B" "$topics_bin"
   remove_dir "$tmp"
 }
 trap cleanup EXIT

@@ -1,6 +1,7 @@
 # bench/lib.sh — what the benchmark scripts share: error exit, checks that the tools and the stack are there,
 # stopping the processes a run started, CPU time of the stack's engines, Kafka topic totals.
 # Sourced (not run) by bench/*.sh after they set `bench_name` (the prefix of their error messages).
+# Also: the Kafka topics a run created, deleted at its exit (delete_made_topics).
 
 die() { echo "$bench_name: $*" >&2; exit 1; }
 
@@ -46,11 +47,34 @@ topic_total() {
   kcat -Q -b "$1" -t "$2:0:-1" -t "$2:1:-1" -t "$2:2:-1" 2>/dev/null | awk '/offset/ {s += $NF; n++} END {if (n == 3) print s}'
 }
 
+# Topics this run created (make_warm_topic adds to it; scripts that create topics otherwise add them too).
+# A 1M-line run leaves up to ~100 MB per topic on the broker, and the benches run again and again against the
+# same local stack: the scripts delete their topics at exit.
+made_topics=()
+
+# delete_made_topics <broker> <logpipe_bench_topics binary>: deletes made_topics with librdkafka's admin API
+# (bench/bench_topics.cc; kcat cannot delete). Never fails the run: a missing binary or a failed delete is said
+# on stderr, with the topic names. BENCH_KEEP_TOPICS=1 keeps them (to look at the records afterwards).
+delete_made_topics() {
+  local b=$1 bin=$2
+  ((${#made_topics[@]})) || return 0
+  if [[ ${BENCH_KEEP_TOPICS:-0} == 1 ]]; then
+    echo "$bench_name: topics kept (BENCH_KEEP_TOPICS=1): ${made_topics[*]}" >&2
+  elif [[ ! -x $bin ]]; then
+    echo "$bench_name: topics not deleted, no $bin (cmake --build <build> --target logpipe_bench_topics): ${made_topics[*]}" >&2
+  elif ! "$bin" "$b" delete "${made_topics[@]}" >/dev/null 2>&1; then
+    echo "$bench_name: could not delete topics ${made_topics[*]}" >&2
+  fi
+  made_topics=()
+}
+
 # make_warm_topic <broker> <topic> [kcat args...]: one warm-up record auto-creates the topic (the broker's
 # num.partitions, which must be 3); waits until its 3 partitions hold that record. Callers exclude it from counts.
+# The topic joins made_topics.
 make_warm_topic() {
   local b=$1 t=$2 i err
   shift 2
+  made_topics+=("$t")
   err=$(echo warmup | kcat -P -b "$b" -t "$t" "$@" 2>&1 >/dev/null) || die "warm-up produce to $t failed: $err"
   for i in $(seq 50); do [[ $(topic_total "$b" "$t") == 1 ]] && return 0; sleep 0.1; done
   die "topic $t did not show 3 partitions with the warm-up record (num.partitions must be 3)"

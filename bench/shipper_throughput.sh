@@ -22,7 +22,8 @@
 # partitions from the broker's num.partitions); the warm-up record is not counted. Completion: shipper =
 # logpipe_shipper_lines_acked_total reaches N on its /metrics; kcat = the process exits (it waits for delivery);
 # rsyslog = the topic's end offsets sum to N+1. Every run's topic is checked to hold exactly N+1 records.
-# The generated input is cached in /tmp/logpipe-bench/; everything else lives in a temp dir removed on exit.
+# The generated input is cached in /tmp/logpipe-bench/; everything else lives in a temp dir removed on exit,
+# and the run's topics are deleted on exit (logpipe_bench_topics; BENCH_KEEP_TOPICS=1 keeps them).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,6 +53,7 @@ tmp=$(mktemp -d /tmp/logpipe-bench-run.XXXXXX)
 pids=()
 cleanup() {
   stop_pids "${pids[@]}"
+  delete_made_topics "$B" "$build/bench/logpipe_bench_topics"
   remove_dir "$tmp"
 }
 trap cleanup EXIT

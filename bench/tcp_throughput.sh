@@ -24,7 +24,8 @@
 # writes its share in 256 KiB writes and half-closes. Each run produces to a fresh topic
 # bench-tcp-<receiver>-<id>-<round> (3 partitions, auto-created by one uncounted warm-up record from kcat).
 # A run is complete when the topic's end offsets sum to N+1; it is timed from the first connection to then.
-# Every run's topic is checked to hold exactly N+1 records.
+# Every run's topic is checked to hold exactly N+1 records; the run's topics are deleted on exit
+# (logpipe_bench_topics; BENCH_KEEP_TOPICS=1 keeps them).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +50,7 @@ tmp=$(mktemp -d /tmp/logpipe-bench-tcp.XXXXXX)
 pids=()
 cleanup() {
   stop_pids "${pids[@]}"
+  delete_made_topics "$B" "$build/bench/logpipe_bench_topics"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
