@@ -328,10 +328,13 @@ size_t Pipeline::run_once() {
   if ((rescan_now_ && since_scan >= std::chrono::milliseconds(100)) || since_scan >= config_.scan_interval) rescan();
   size_t lines_this_round = 0;
   // Files take turns being first, so a tight budget is shared instead of going to the first file.
+  // Reading resumes once an eighth of the budget is free, not at the first acknowledgement: each read
+  // is then a large one, and librdkafka's broker thread is woken for a batch, not for a few lines.
+  const int64_t resume_at = config_.memory_budget - config_.memory_budget / 8;
   const size_t count = tails_.size();
   for (size_t i = 0; i < count; ++i) {
     // Backpressure; but with nothing in flight only reading can free memory (see pipeline.h).
-    if (!waiting_.empty() || (memory_in_use() >= config_.memory_budget && unacked_ > 0)) break;
+    if (!waiting_.empty() || (memory_in_use() > resume_at && unacked_ > 0)) break;
     Tail& tail = tails_[(next_tail_ + i) % count];
     const size_t lines = read_tail(tail);
     lines_this_round += lines;

@@ -13,9 +13,10 @@
 // acknowledgement: the read buffer, each record in librdkafka's queue with its headers and our slot for it
 // (estimated per record, calibrated against RSS: bench/README.md), copies we keep of refused or failed
 // records, and what files hold between reads (the start of an unfinished line, a container partial
-// line, a multiline event being built). Reading stops while the total is at or above the budget, so when
-// Kafka is slow or down memory stays flat and the files are the buffer; it resumes by itself as
-// acknowledgements come in. librdkafka's own queue limits are sized from the budget
+// line, a multiline event being built). Reading stops when the total reaches the budget, so when
+// Kafka is slow or down memory stays flat and the files are the buffer; it resumes by itself once
+// acknowledgements have freed an eighth of the budget (one large read then, not a few lines after each
+// report: that woke librdkafka's broker thread ~4x as often for the same lines, bench/README.md). librdkafka's own queue limits are sized from the budget
 // (producer_properties()) so that it never refuses what the budget allows, and its batches
 // (batch.num.messages) so that several fill within it and leave without waiting for linger.ms. One exception keeps the
 // pipeline from stalling: unfinished lines and events can only complete by reading more, so when nothing

@@ -158,6 +158,42 @@ TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged",
   CHECK(h.producer->produced().size() == 2000);
 }
 
+TEST_CASE("at the budget, reading resumes only once an eighth of it is free, not at the first acknowledgement", "[shipper]") {
+  constexpr int64_t kBudget = 64 << 10;
+  Harness h([](shipper::ShipperConfig& c) { c.memory_budget = kBudget; });
+  std::string data;
+  for (int i = 0; i < 3000; ++i) data += "line-" + std::to_string(100000 + i) + " with some words after the number\n";
+  append_file(h.dir.file("app.log"), data);
+  for (int i = 0; i < 5; ++i) h.pipeline->run_once();
+  const auto& produced = h.producer->produced();
+  const size_t at_budget = produced.size();
+  REQUIRE(at_budget > 0);
+  REQUIRE(at_budget < 3000);
+  CHECK(h.pipeline->memory_in_use() > kBudget - kBudget / 8);
+  // Acknowledge one record at a time. A report is served at the end of run_once(), so the next
+  // run_once() is the first to read with that memory free.
+  size_t acked = 0;
+  int64_t free_at_resume = -1, most_free_without_reading = -1;
+  while (acked < at_budget && free_at_resume < 0) {
+    h.producer->ack(produced[acked++].first);
+    h.pipeline->run_once();
+    const int64_t free_now = kBudget - h.pipeline->memory_in_use();
+    const size_t before = produced.size();
+    h.pipeline->run_once();
+    if (produced.size() > before) free_at_resume = free_now;
+    else most_free_without_reading = std::max(most_free_without_reading, free_now);
+  }
+  CHECK(acked > 1);                                    // the first acknowledgement did not resume reading
+  CHECK(most_free_without_reading > 0);                // memory was free, but less than an eighth
+  CHECK(most_free_without_reading < kBudget / 8);
+  CHECK(free_at_resume >= kBudget / 8);                // and it resumed as soon as an eighth was
+  for (int round = 0; round < 200 && produced.size() < 3000; ++round) {
+    h.producer->ack_all();
+    h.pipeline->run_once();
+  }
+  CHECK(produced.size() == 3000);
+}
+
 TEST_CASE("a full producer queue holds records back without losing them", "[shipper]") {
   Harness h;
   h.producer->cork(true);
