@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "common/json/json_writer.h"
@@ -29,7 +30,8 @@ constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 // first 80 bits and then grow with the offset, the Lucene-friendly shape (few terms-index prefixes, each new
 // id next to the previous one). The offset is encoded without loss, so two events of one source never share
 // an id; two sources collide only if their 80-bit prefixes do (schemas/event-schema.md, "_id").
-void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
+// The first 10 bytes of XXH3-128 (high half first) of "tag<US>a<US>b": the source part of the _id.
+SourcePrefix source_prefix(std::string_view tag, std::string_view a, std::string_view b) {
   char small[256];
   std::string big;
   char* p = small;
@@ -49,20 +51,33 @@ void source_id(std::string_view tag, std::string_view a, std::string_view b, int
   p[len++] = '\x1f';
   put(b);
   const XXH128_hash_t h = XXH3_128bits(p, len);
+  SourcePrefix out;
+  for (int i = 0; i < 8; ++i) out.bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
+  out.bytes[8] = static_cast<uint8_t>(h.low64 >> 56);
+  out.bytes[9] = static_cast<uint8_t>(h.low64 >> 48);
+  return out;
+}
+
+void put_base64_group(char* o, uint8_t b0, uint8_t b1, uint8_t b2) {
+  const uint32_t g = (uint32_t{b0} << 16) | (uint32_t{b1} << 8) | b2;
+  o[0] = kBase64Url[g >> 18];
+  o[1] = kBase64Url[(g >> 12) & 0x3F];
+  o[2] = kBase64Url[(g >> 6) & 0x3F];
+  o[3] = kBase64Url[g & 0x3F];
+}
+
+// base64url(prefix ++ offset (8 bytes, big-endian)): 18 bytes, six whole groups, no padding.
+void encode_id(const SourcePrefix& prefix, int64_t offset, std::string& out) {
   std::array<uint8_t, 18> bytes{};
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
-  bytes[8] = static_cast<uint8_t>(h.low64 >> 56);
-  bytes[9] = static_cast<uint8_t>(h.low64 >> 48);
+  std::memcpy(bytes.data(), prefix.bytes.data(), prefix.bytes.size());
   const auto u = static_cast<uint64_t>(offset);
   for (int i = 0; i < 8; ++i) bytes[10 + i] = static_cast<uint8_t>(u >> (56 - 8 * i));
   out.resize(24);
-  for (size_t i = 0, o = 0; i < bytes.size(); i += 3, o += 4) {  // 18 bytes: six whole groups, no padding
-    const uint32_t g = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    out[o] = kBase64Url[g >> 18];
-    out[o + 1] = kBase64Url[(g >> 12) & 0x3F];
-    out[o + 2] = kBase64Url[(g >> 6) & 0x3F];
-    out[o + 3] = kBase64Url[g & 0x3F];
-  }
+  for (size_t i = 0, o = 0; i < bytes.size(); i += 3, o += 4) put_base64_group(out.data() + o, bytes[i], bytes[i + 1], bytes[i + 2]);
+}
+
+void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
+  encode_id(source_prefix(tag, a, b), offset, out);
 }
 
 std::optional<int64_t> to_int(std::string_view s) {
@@ -376,7 +391,17 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     level = *canonical_level(*pri % 8);
   }
 
-  document_id(meta, record, d.id);
+  if (!meta.file_id.empty() && meta.offset >= 0) {
+    // Consecutive records mostly come from one file: its hash is kept (document_id() without the hash).
+    if (!id_prefix_ || id_host_ != meta.host || id_file_ != meta.file_id) {
+      id_host_ = meta.host;
+      id_file_ = meta.file_id;
+      id_prefix_ = source_prefix("f", meta.host, meta.file_id);
+    }
+    encode_id(*id_prefix_, meta.offset, d.id);
+  } else {
+    document_id(meta, record, d.id);
+  }
   if (const int64_t day = epoch_day(when); day != index_day_) {
     char buf[kMaxFormattedTime];
     index_name_ = options_.index_prefix;
