@@ -164,6 +164,11 @@ class Writer {
     commit(p + N - 1);
     return *this;
   }
+  // `bytes` verbatim (already JSON, or the newlines between bulk lines).
+  [[gnu::always_inline]] Writer& fragment_bytes(std::string_view bytes) {
+    commit(put(room(bytes.size()), bytes));
+    return *this;
+  }
   // `lit` verbatim, and the next value is that key's (for the calls above: no comma before it).
   template <size_t N>
   [[gnu::always_inline]] Writer& fragment_key(const char (&lit)[N]) {
