@@ -66,14 +66,26 @@ void put_base64_group(char* o, uint8_t b0, uint8_t b1, uint8_t b2) {
   o[3] = kBase64Url[g & 0x3F];
 }
 
-// base64url(prefix ++ offset (8 bytes, big-endian)): 18 bytes, six whole groups, no padding.
-void encode_id(const SourcePrefix& prefix, int64_t offset, std::string& out) {
-  std::array<uint8_t, 18> bytes{};
-  std::memcpy(bytes.data(), prefix.bytes.data(), prefix.bytes.size());
+// base64url(prefix ++ offset (8 bytes, big-endian)): 18 bytes, six whole groups, no padding. The first
+// three groups (12 chars) are the prefix's bytes 0-8 only.
+void encode_prefix(const SourcePrefix& prefix, std::array<char, 12>& out) {
+  const auto& b = prefix.bytes;
+  for (size_t i = 0, o = 0; i < 9; i += 3, o += 4) put_base64_group(out.data() + o, b[i], b[i + 1], b[i + 2]);
+}
+void encode_id(const std::array<char, 12>& head, uint8_t prefix_last, int64_t offset, std::string& out) {
   const auto u = static_cast<uint64_t>(offset);
-  for (int i = 0; i < 8; ++i) bytes[10 + i] = static_cast<uint8_t>(u >> (56 - 8 * i));
-  out.resize(24);
-  for (size_t i = 0, o = 0; i < bytes.size(); i += 3, o += 4) put_base64_group(out.data() + o, bytes[i], bytes[i + 1], bytes[i + 2]);
+  const auto byte = [u](int i) { return static_cast<uint8_t>(u >> (56 - 8 * i)); };  // big-endian byte i
+  if (out.size() != 24) out.resize(24);
+  char* o = out.data();
+  std::memcpy(o, head.data(), head.size());
+  put_base64_group(o + 12, prefix_last, byte(0), byte(1));
+  put_base64_group(o + 16, byte(2), byte(3), byte(4));
+  put_base64_group(o + 20, byte(5), byte(6), byte(7));
+}
+void encode_id(const SourcePrefix& prefix, int64_t offset, std::string& out) {
+  std::array<char, 12> head;
+  encode_prefix(prefix, head);
+  encode_id(head, prefix.bytes[9], offset, out);
 }
 
 void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
@@ -397,8 +409,9 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
       id_host_ = meta.host;
       id_file_ = meta.file_id;
       id_prefix_ = source_prefix("f", meta.host, meta.file_id);
+      encode_prefix(*id_prefix_, id_head_);
     }
-    encode_id(*id_prefix_, meta.offset, d.id);
+    encode_id(id_head_, id_prefix_->bytes[9], meta.offset, d.id);
   } else {
     document_id(meta, record, d.id);
   }

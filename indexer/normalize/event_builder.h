@@ -88,8 +88,9 @@ class EventBuilder {
   std::string index_name_;
   bool foreign_ = false;  // a record without lp.* headers
   std::string_view wrapper_time_;  // a Docker/CRI wrapper's timestamp: fallback for @timestamp
-  // The _id source prefix of the last file seen, with its host and file id.
+  // The _id source prefix of the last file seen (and its first 12 base64url chars), with its host and file id.
   std::optional<SourcePrefix> id_prefix_;
+  std::array<char, 12> id_head_{};
   std::string id_host_, id_file_;
   std::array<char, 17> fingerprint_{};
   std::array<char, 32> level_lower_{};
