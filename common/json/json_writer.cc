@@ -155,11 +155,13 @@ char* Writer::escape_rest(char* p, std::string_view s, size_t i, size_t tail) {
   return room(tail);
 }
 
+char* Writer::put_number(char* p, int64_t v) { return std::to_chars(p, p + 20, v).ptr; }
+
 Writer& Writer::number(int64_t v) {
   const size_t comma = take_comma();
   char* p = room(comma + 24);
   if (comma) *p++ = ',';
-  commit(std::to_chars(p, p + 24, v).ptr);
+  commit(put_number(p, v));
   return *this;
 }
 Writer& Writer::number(uint64_t v) {

@@ -150,6 +150,77 @@ class Writer {
   Writer& kv(std::string_view k, const char* v) { return kv(k, std::string_view(v)); }
   Writer& kv(std::string_view k, int64_t v) { return key(k).number(v); }
 
+  // Fused fragments, for a document whose shape the caller knows (the indexer's ECS document): the caller
+  // writes each member's comma, key and colon as one string literal (",\"level\":\"") and the writer keeps
+  // no comma state for them, so a member is one room check, one copy of a constant and its value.
+  // Inside a container written with fragments use only fragments, except for one whole value after
+  // fragment_key(), which may be written with the calls above (begin_object() .. end_object(), string(), ...).
+  //
+  // `lit` verbatim (a string literal; its NUL is not written).
+  template <size_t N>
+  [[gnu::always_inline]] Writer& fragment(const char (&lit)[N]) {
+    char* p = room(N - 1);
+    std::memcpy(p, lit, N - 1);
+    commit(p + N - 1);
+    return *this;
+  }
+  // `bytes` verbatim (already JSON, or the newlines between bulk lines).
+  [[gnu::always_inline]] Writer& fragment_bytes(std::string_view bytes) {
+    commit(put(room(bytes.size()), bytes));
+    return *this;
+  }
+  // `lit` verbatim, and the next value is that key's (for the calls above: no comma before it).
+  template <size_t N>
+  [[gnu::always_inline]] Writer& fragment_key(const char (&lit)[N]) {
+    fragment(lit);
+    after_key_ = true;
+    return *this;
+  }
+  // `prefix` verbatim (it ends with the value's opening quote), `v` escaped, the closing quote.
+  template <size_t N>
+  [[gnu::always_inline]] Writer& fragment_string(const char (&prefix)[N], std::string_view v) {
+    char* p = room(N + v.size());
+    std::memcpy(p, prefix, N - 1);
+    p = quoted_body(p + N - 1, v, 1);
+    *p++ = '"';
+    commit(p);
+    return *this;
+  }
+  // The same for a value the caller formatted itself and knows needs no escaping (digits, base64url,
+  // a timestamp): copied without the scan.
+  template <size_t N>
+  [[gnu::always_inline]] Writer& fragment_plain(const char (&prefix)[N], std::string_view v) {
+    char* p = room(N + v.size());
+    std::memcpy(p, prefix, N - 1);
+    p = put(p + N - 1, v);
+    *p++ = '"';
+    commit(p);
+    return *this;
+  }
+  // `prefix` verbatim (ending with the colon), then the number.
+  template <size_t N>
+  [[gnu::always_inline]] Writer& fragment_number(const char (&prefix)[N], int64_t v) {
+    char* p = room(N + 23);
+    std::memcpy(p, prefix, N - 1);
+    commit(put_number(p + N - 1, v));
+    return *this;
+  }
+  // An object whose members are all optional, written with fragments that each start with a comma:
+  // begin_members() remembers where the object starts (and writes nothing); end_members() turns the first
+  // member's comma into the '{' (or writes "{}" when there was none) and closes the object.
+  [[nodiscard]] size_t begin_members() const { return cur_; }
+  Writer& end_members(size_t at) {
+    char* p = room(2);
+    if (out_.data() + at == p) {
+      *p++ = '{';
+    } else {
+      out_[at] = '{';
+    }
+    *p++ = '}';
+    commit(p);
+    return *this;
+  }
+
   // True if any string written so far had invalid UTF-8.
   bool saw_invalid_utf8() const { return invalid_utf8_; }
 
@@ -178,6 +249,8 @@ class Writer {
     return escape_rest(p, s, plain, tail);
   }
   char* escape_rest(char* p, std::string_view s, size_t from, size_t tail);
+  // Writes v at p (room for 20 chars); returns the end.
+  static char* put_number(char* p, int64_t v);
   // Copies s to p. Short strings (most keys and values) with two overlapping loads and stores instead of
   // a call to memcpy.
   [[gnu::always_inline]] static char* put(char* p, std::string_view s) {

@@ -1,9 +1,26 @@
 #include "common/kafka/record_format.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace logpipe::kafka {
 namespace {
+
+// The value of the 8 ASCII digits at p, or false if one of them is not a digit (little-endian SWAR).
+inline bool eight_digits(const char* p, uint64_t& out) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  const uint64_t d = w - 0x3030303030303030ULL;  // each byte's digit, if it was one
+  // A byte below '0' borrows and its d is >= 0xC0; a byte above '9' has d >= 0x10 or d + 6 >= 0x10. The lowest
+  // bad byte is always flagged (a borrow only disturbs the bytes above it), and any flag rejects the eight.
+  if (((d | (d + 0x0606060606060606ULL)) & 0xF0F0F0F0F0F0F0F0ULL) != 0) return false;
+  // Pairs, then quads, then the eight (the first digit is the lowest byte).
+  const uint64_t pairs = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFULL;
+  const uint64_t quads = (pairs * 100 + (pairs >> 16)) & 0x0000FFFF0000FFFFULL;
+  out = (quads & 0xFFFFFFFF) * 10000 + (quads >> 32);
+  return true;
+}
 
 // A whole decimal int64 ("-" allowed, nothing else): what std::from_chars accepts when it must consume all of s.
 // Every record has two of these (offset, read time: 16 digits), so the first 18 digits, which cannot
@@ -13,7 +30,14 @@ bool parse_int(std::string_view s, int64_t& out) {
   const bool negative = i == 1;
   if (i == s.size()) return false;
   uint64_t v = 0;
-  for (const size_t unchecked = std::min(s.size(), i + 18); i < unchecked; ++i) {
+  if constexpr (std::endian::native == std::endian::little) {
+    // The first 16 digits eight at a time (an offset, microseconds since the epoch).
+    for (uint64_t eight = 0; s.size() - i >= 8 && i < 16; i += 8) {
+      if (!eight_digits(s.data() + i, eight)) return false;
+      v = v * 100'000'000 + eight;
+    }
+  }
+  for (const size_t unchecked = std::min(s.size(), size_t{18} + (negative ? 1 : 0)); i < unchecked; ++i) {
     const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
     if (digit > 9) return false;
     v = v * 10 + digit;

@@ -14,13 +14,11 @@ ItemOutcome classify_item_status(int status) {
 }
 
 void append_create(std::string& body, const Document& doc) {
-  {
-    auto w = json::Writer::deferred(body, doc.index.size() + doc.id.size() + 40);
-    w.begin_object().key("create").begin_object().kv("_index", doc.index).kv("_id", doc.id).end_object().end_object();
-  }
-  body.push_back('\n');
-  body.append(doc.source);
-  body.push_back('\n');
+  // One room check for the whole item (index and id need no escaping in practice; if they do, the writer
+  // makes more room).
+  auto w = json::Writer::deferred(body, doc.index.size() + doc.id.size() + doc.source.size() + 40);
+  w.fragment_string("{\"create\":{\"_index\":\"", doc.index).fragment_string(",\"_id\":\"", doc.id);
+  w.fragment("}}\n").fragment_bytes(doc.source).fragment("\n");
 }
 
 Result<std::vector<ItemResult>> parse_bulk_response(std::string_view body, size_t expected_items) {

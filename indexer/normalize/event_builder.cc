@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "common/json/json_writer.h"
@@ -29,7 +30,8 @@ constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 // first 80 bits and then grow with the offset, the Lucene-friendly shape (few terms-index prefixes, each new
 // id next to the previous one). The offset is encoded without loss, so two events of one source never share
 // an id; two sources collide only if their 80-bit prefixes do (schemas/event-schema.md, "_id").
-void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
+// The first 10 bytes of XXH3-128 (high half first) of "tag<US>a<US>b": the source part of the _id.
+SourcePrefix source_prefix(std::string_view tag, std::string_view a, std::string_view b) {
   char small[256];
   std::string big;
   char* p = small;
@@ -49,20 +51,45 @@ void source_id(std::string_view tag, std::string_view a, std::string_view b, int
   p[len++] = '\x1f';
   put(b);
   const XXH128_hash_t h = XXH3_128bits(p, len);
-  std::array<uint8_t, 18> bytes{};
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
-  bytes[8] = static_cast<uint8_t>(h.low64 >> 56);
-  bytes[9] = static_cast<uint8_t>(h.low64 >> 48);
+  SourcePrefix out;
+  for (int i = 0; i < 8; ++i) out.bytes[i] = static_cast<uint8_t>(h.high64 >> (56 - 8 * i));
+  out.bytes[8] = static_cast<uint8_t>(h.low64 >> 56);
+  out.bytes[9] = static_cast<uint8_t>(h.low64 >> 48);
+  return out;
+}
+
+void put_base64_group(char* o, uint8_t b0, uint8_t b1, uint8_t b2) {
+  const uint32_t g = (uint32_t{b0} << 16) | (uint32_t{b1} << 8) | b2;
+  o[0] = kBase64Url[g >> 18];
+  o[1] = kBase64Url[(g >> 12) & 0x3F];
+  o[2] = kBase64Url[(g >> 6) & 0x3F];
+  o[3] = kBase64Url[g & 0x3F];
+}
+
+// base64url(prefix ++ offset (8 bytes, big-endian)): 18 bytes, six whole groups, no padding. The first
+// three groups (12 chars) are the prefix's bytes 0-8 only.
+void encode_prefix(const SourcePrefix& prefix, std::array<char, 12>& out) {
+  const auto& b = prefix.bytes;
+  for (size_t i = 0, o = 0; i < 9; i += 3, o += 4) put_base64_group(out.data() + o, b[i], b[i + 1], b[i + 2]);
+}
+void encode_id(const std::array<char, 12>& head, uint8_t prefix_last, int64_t offset, std::string& out) {
   const auto u = static_cast<uint64_t>(offset);
-  for (int i = 0; i < 8; ++i) bytes[10 + i] = static_cast<uint8_t>(u >> (56 - 8 * i));
-  out.resize(24);
-  for (size_t i = 0, o = 0; i < bytes.size(); i += 3, o += 4) {  // 18 bytes: six whole groups, no padding
-    const uint32_t g = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    out[o] = kBase64Url[g >> 18];
-    out[o + 1] = kBase64Url[(g >> 12) & 0x3F];
-    out[o + 2] = kBase64Url[(g >> 6) & 0x3F];
-    out[o + 3] = kBase64Url[g & 0x3F];
-  }
+  const auto byte = [u](int i) { return static_cast<uint8_t>(u >> (56 - 8 * i)); };  // big-endian byte i
+  if (out.size() != 24) out.resize(24);
+  char* o = out.data();
+  std::memcpy(o, head.data(), head.size());
+  put_base64_group(o + 12, prefix_last, byte(0), byte(1));
+  put_base64_group(o + 16, byte(2), byte(3), byte(4));
+  put_base64_group(o + 20, byte(5), byte(6), byte(7));
+}
+void encode_id(const SourcePrefix& prefix, int64_t offset, std::string& out) {
+  std::array<char, 12> head;
+  encode_prefix(prefix, head);
+  encode_id(head, prefix.bytes[9], offset, out);
+}
+
+void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
+  encode_id(source_prefix(tag, a, b), offset, out);
 }
 
 std::optional<int64_t> to_int(std::string_view s) {
@@ -106,12 +133,14 @@ void write_element(json::Writer& w, simdjson::dom::element e) {
   }
 }
 
-// Writes `"name": value` for a keyword/text field when set.
-inline void opt(json::Writer& w, std::string_view name, std::string_view v) {
-  if (!v.empty()) w.kv(name, v);
+// Writes the member (`prefix`: its comma, key, colon and, for a string, the opening quote) when set.
+template <size_t N>
+[[gnu::always_inline]] inline void opt(json::Writer& w, const char (&prefix)[N], std::string_view v) {
+  if (!v.empty()) w.fragment_string(prefix, v);
 }
-void opt_long(json::Writer& w, std::string_view name, std::string_view v) {
-  if (auto n = to_int(v)) w.kv(name, *n);
+template <size_t N>
+void opt_long(json::Writer& w, const char (&prefix)[N], std::string_view v) {
+  if (auto n = to_int(v)) w.fragment_number(prefix, *n);
 }
 
 bool any(const Event& ev, std::initializer_list<Field> fields) {
@@ -259,6 +288,7 @@ void EventBuilder::extract_error_fields() {
   fingerprint_ = e.fingerprint;
 }
 
+// ,"structured_data": a member of log.syslog (written with fragments, see build()).
 // log.syslog.structured_data: {"SD-ID": {"param": "value", "repeated": ["v1", "v2"]}, "SD-ID with no params": {}}.
 // A repeated SD-ID (the RFC forbids it) is merged into the first; a repeated param becomes an array, in order.
 // Text that does not follow the grammar is kept whole as {"_unparsed": text}, tagged.
@@ -267,7 +297,7 @@ void EventBuilder::write_structured_data(json::Writer& w) {
   if (text.empty()) return;
   if (!sd_.parse(text)) {
     ev_.tag("_syslog_sd_parsefailure");
-    w.key("structured_data").begin_object().kv("_unparsed", text).end_object();
+    w.fragment_string(",\"structured_data\":{\"_unparsed\":\"", text).fragment("}");
     return;
   }
   if (sd_.truncated) ev_.tag("_syslog_sd_truncated");
@@ -277,7 +307,7 @@ void EventBuilder::write_structured_data(json::Writer& w) {
       if (e[j].id == e[k].id && (!by_name || e[j].name == e[k].name)) return true;
     return false;
   };
-  w.key("structured_data").begin_object();
+  w.fragment_key(",\"structured_data\":").begin_object();
   for (size_t i = 0; i < e.size(); ++i) {
     if (!e[i].name.empty() || seen_before(0, i, false)) continue;  // an element's opening entry, first time
     w.key(e[i].id).begin_object();
@@ -373,7 +403,18 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     level = *canonical_level(*pri % 8);
   }
 
-  document_id(meta, record, d.id);
+  if (!meta.file_id.empty() && meta.offset >= 0) {
+    // Consecutive records mostly come from one file: its hash is kept (document_id() without the hash).
+    if (!id_prefix_ || id_host_ != meta.host || id_file_ != meta.file_id) {
+      id_host_ = meta.host;
+      id_file_ = meta.file_id;
+      id_prefix_ = source_prefix("f", meta.host, meta.file_id);
+      encode_prefix(*id_prefix_, id_head_);
+    }
+    encode_id(id_head_, id_prefix_->bytes[9], meta.offset, d.id);
+  } else {
+    document_id(meta, record, d.id);
+  }
   if (const int64_t day = epoch_day(when); day != index_day_) {
     char buf[kMaxFormattedTime];
     index_name_ = options_.index_prefix;
@@ -388,76 +429,85 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
   // Replaces d.source (a reused Document's bytes serve as room); complete after w.finish() below. Room for
   // the line and the metadata around it.
   auto w = json::Writer::replacing(d.source, record.value.size() + 512);
-  w.begin_object();
+  // The document's shape is fixed here, so it is written with the writer's fused fragments: each member's
+  // comma, key and colon are one constant; objects whose members are all optional use begin_members() /
+  // end_members(), which place the '{' where the first member's comma went.
   {
     char buf[kMaxFormattedTime];
-    w.kv("@timestamp", std::string_view(buf, format_rfc3339_micros(when, buf)));
+    w.fragment_plain("{\"@timestamp\":\"", std::string_view(buf, format_rfc3339_micros(when, buf)));
   }
-  w.kv("message", ev_[Field::kMessage]);
+  w.fragment_string(",\"message\":\"", ev_[Field::kMessage]);
   const std::string_view host = !ev_.sender_host.empty() ? ev_.sender_host : std::string_view(meta.host);
-  if (!host.empty()) w.key("host").begin_object().kv("name", host).end_object();
+  if (!host.empty()) w.fragment_string(",\"host\":{\"name\":\"", host).fragment("}");
   const std::string_view service =
       !ev_.sender_service.empty() ? ev_.sender_service : std::string_view(meta.service);
-  if (!service.empty()) w.key("service").begin_object().kv("name", service).end_object();
-  w.key("log").begin_object();
-  opt(w, "level", level);
-  opt(w, "logger", ev_[Field::kLogger]);
-  if (!meta.path.empty()) w.key("file").begin_object().kv("path", meta.path).end_object();
-  if (meta.offset >= 0) w.kv("offset", meta.offset);
+  if (!service.empty()) w.fragment_string(",\"service\":{\"name\":\"", service).fragment("}");
+  w.fragment(",\"log\":");
+  const size_t log = w.begin_members();
+  if (!level.empty()) w.fragment_string(",\"level\":\"", level);
+  opt(w, ",\"logger\":\"", ev_[Field::kLogger]);
+  if (!meta.path.empty()) w.fragment_string(",\"file\":{\"path\":\"", meta.path).fragment("}");
+  if (meta.offset >= 0) w.fragment_number(",\"offset\":", meta.offset);
   if (any(ev_, {Field::kSyslogHostname, Field::kSyslogAppname, Field::kSyslogProcid, Field::kSyslogMsgid,
                 Field::kSyslogPriority, Field::kSyslogStructuredData})) {
-    w.key("syslog").begin_object();
-    opt(w, "hostname", ev_[Field::kSyslogHostname]);
-    opt(w, "appname", ev_[Field::kSyslogAppname]);
-    opt(w, "procid", ev_[Field::kSyslogProcid]);
-    opt(w, "msgid", ev_[Field::kSyslogMsgid]);
-    opt_long(w, "priority", ev_[Field::kSyslogPriority]);
+    w.fragment(",\"syslog\":");
+    const size_t syslog = w.begin_members();
+    opt(w, ",\"hostname\":\"", ev_[Field::kSyslogHostname]);
+    opt(w, ",\"appname\":\"", ev_[Field::kSyslogAppname]);
+    opt(w, ",\"procid\":\"", ev_[Field::kSyslogProcid]);
+    opt(w, ",\"msgid\":\"", ev_[Field::kSyslogMsgid]);
+    opt_long(w, ",\"priority\":", ev_[Field::kSyslogPriority]);
     write_structured_data(w);
-    w.end_object();
+    w.end_members(syslog);
   }
-  w.end_object();
+  w.end_members(log);
   if (any(ev_, {Field::kPid, Field::kProcessName, Field::kThread})) {
-    w.key("process").begin_object();
-    opt_long(w, "pid", ev_[Field::kPid]);
-    opt(w, "name", ev_[Field::kProcessName]);
-    if (!ev_[Field::kThread].empty()) w.key("thread").begin_object().kv("name", ev_[Field::kThread]).end_object();
-    w.end_object();
+    w.fragment(",\"process\":");
+    const size_t process = w.begin_members();
+    opt_long(w, ",\"pid\":", ev_[Field::kPid]);
+    opt(w, ",\"name\":\"", ev_[Field::kProcessName]);
+    if (!ev_[Field::kThread].empty()) w.fragment_string(",\"thread\":{\"name\":\"", ev_[Field::kThread]).fragment("}");
+    w.end_members(process);
   }
   if (any(ev_, {Field::kErrorType, Field::kErrorMessage, Field::kStackTrace})) {
-    w.key("error").begin_object();
-    opt(w, "type", ev_[Field::kErrorType]);
-    opt(w, "message", ev_[Field::kErrorMessage]);
-    opt(w, "stack_trace", ev_[Field::kStackTrace]);
-    if (fingerprint_[0] != '\0') w.kv("fingerprint", std::string_view(fingerprint_.data(), 16));
-    w.end_object();
+    w.fragment(",\"error\":");
+    const size_t error = w.begin_members();
+    opt(w, ",\"type\":\"", ev_[Field::kErrorType]);
+    opt(w, ",\"message\":\"", ev_[Field::kErrorMessage]);
+    opt(w, ",\"stack_trace\":\"", ev_[Field::kStackTrace]);
+    if (fingerprint_[0] != '\0') w.fragment_plain(",\"fingerprint\":\"", std::string_view(fingerprint_.data(), 16));
+    w.end_members(error);
   }
-  if (!ev_[Field::kTraceId].empty()) w.key("trace").begin_object().kv("id", ev_[Field::kTraceId]).end_object();
-  if (!ev_[Field::kSpanId].empty()) w.key("span").begin_object().kv("id", ev_[Field::kSpanId]).end_object();
+  if (!ev_[Field::kTraceId].empty()) w.fragment_string(",\"trace\":{\"id\":\"", ev_[Field::kTraceId]).fragment("}");
+  if (!ev_[Field::kSpanId].empty()) w.fragment_string(",\"span\":{\"id\":\"", ev_[Field::kSpanId]).fragment("}");
   if (!ev_[Field::kSourceAddress].empty())
-    w.key("source").begin_object().kv("address", ev_[Field::kSourceAddress]).end_object();
-  if (!ev_[Field::kUserName].empty()) w.key("user").begin_object().kv("name", ev_[Field::kUserName]).end_object();
+    w.fragment_string(",\"source\":{\"address\":\"", ev_[Field::kSourceAddress]).fragment("}");
+  if (!ev_[Field::kUserName].empty()) w.fragment_string(",\"user\":{\"name\":\"", ev_[Field::kUserName]).fragment("}");
   if (any(ev_, {Field::kHttpMethod, Field::kHttpVersion, Field::kHttpStatus, Field::kHttpBytes, Field::kReferrer})) {
-    w.key("http").begin_object();
-    opt(w, "version", ev_[Field::kHttpVersion]);
+    w.fragment(",\"http\":");
+    const size_t http = w.begin_members();
+    opt(w, ",\"version\":\"", ev_[Field::kHttpVersion]);
     if (any(ev_, {Field::kHttpMethod, Field::kReferrer})) {
-      w.key("request").begin_object();
-      opt(w, "method", ev_[Field::kHttpMethod]);
-      opt(w, "referrer", ev_[Field::kReferrer]);
-      w.end_object();
+      w.fragment(",\"request\":");
+      const size_t request = w.begin_members();
+      opt(w, ",\"method\":\"", ev_[Field::kHttpMethod]);
+      opt(w, ",\"referrer\":\"", ev_[Field::kReferrer]);
+      w.end_members(request);
     }
     const auto status = to_int(ev_[Field::kHttpStatus]);
     const auto bytes = to_int(ev_[Field::kHttpBytes]);
     if (status || bytes) {
-      w.key("response").begin_object();
-      if (status) w.kv("status_code", *status);
-      if (bytes) w.key("body").begin_object().kv("bytes", *bytes).end_object();
-      w.end_object();
+      w.fragment(",\"response\":");
+      const size_t response = w.begin_members();
+      if (status) w.fragment_number(",\"status_code\":", *status);
+      if (bytes) w.fragment_number(",\"body\":{\"bytes\":", *bytes).fragment("}");
+      w.end_members(response);
     }
-    w.end_object();
+    w.end_members(http);
   }
-  if (!ev_[Field::kUrl].empty()) w.key("url").begin_object().kv("original", ev_[Field::kUrl]).end_object();
+  if (!ev_[Field::kUrl].empty()) w.fragment_string(",\"url\":{\"original\":\"", ev_[Field::kUrl]).fragment("}");
   if (!ev_[Field::kUserAgent].empty())
-    w.key("user_agent").begin_object().kv("original", ev_[Field::kUserAgent]).end_object();
+    w.fragment_string(",\"user_agent\":{\"original\":\"", ev_[Field::kUserAgent]).fragment("}");
   // The TCP input's view of the sender (point 12 of issue 4): ECS client.ip / client.port /
   // tls.client.subject, each only where the line did not set that field itself (the line's own value
   // stays where its layout put it).
@@ -465,22 +515,23 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     const bool ip = !meta.peer_ip.empty() && !line_sets(ev_, "client.ip");
     const bool port = meta.peer_port >= 0 && !line_sets(ev_, "client.port");
     if (ip || port) {
-      w.key("client").begin_object();
-      if (ip) w.kv("ip", meta.peer_ip);
-      if (port) w.kv("port", meta.peer_port);
-      w.end_object();
+      w.fragment(",\"client\":");
+      const size_t client = w.begin_members();
+      if (ip) w.fragment_string(",\"ip\":\"", meta.peer_ip);
+      if (port) w.fragment_number(",\"port\":", meta.peer_port);
+      w.end_members(client);
     }
     if (!meta.tls_subject.empty() && !line_sets(ev_, "tls.client.subject"))
-      w.key("tls").begin_object().key("client").begin_object().kv("subject", meta.tls_subject).end_object().end_object();
+      w.fragment_string(",\"tls\":{\"client\":{\"subject\":\"", meta.tls_subject).fragment("}}");
   }
-  if (!meta.stream.empty()) w.kv("stream", meta.stream);  // stdout | stderr, as Filebeat names it
+  if (!meta.stream.empty()) w.fragment_string(",\"stream\":\"", meta.stream);  // stdout | stderr, as Filebeat names it
   if (!meta.labels.empty()) {
-    w.key("labels").begin_object();
+    w.fragment_key(",\"labels\":").begin_object();
     for (const auto& [k, v] : meta.labels) w.kv(k, v);
     w.end_object();
   }
   if (!ev_.extras.empty()) {
-    w.key("fields").begin_object();
+    w.fragment_key(",\"fields\":").begin_object();
     for (const auto& [k, v] : ev_.extras) {
       w.key(k);
       write_element(w, v);
@@ -488,15 +539,16 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     w.end_object();
   }
   if (ev_.extras_truncated) ev_.tag("_fields_truncated");
-  w.key("event").begin_object().kv("ingested", ingested_text_).end_object();
-  w.key("kafka").begin_object().kv("topic", record.topic).kv("partition", int64_t{record.partition}).kv("offset", record.offset).end_object();
+  w.fragment_plain(",\"event\":{\"ingested\":\"", ingested_text_);
+  w.fragment_string("},\"kafka\":{\"topic\":\"", record.topic);
+  w.fragment_number(",\"partition\":", record.partition).fragment_number(",\"offset\":", record.offset).fragment("}");
   if (w.saw_invalid_utf8()) ev_.tag("_invalid_utf8");
   if (ev_.tag_count > 0) {
-    w.key("tags").begin_array();
+    w.fragment_key(",\"tags\":").begin_array();
     for (size_t i = 0; i < ev_.tag_count; ++i) w.string(ev_.tags[i]);
     w.end_array();
   }
-  w.end_object();
+  w.fragment("}");
   w.finish();
 }
 

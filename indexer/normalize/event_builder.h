@@ -16,6 +16,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,11 @@ struct Document {
   std::string index;
   std::string id;
   std::string source;  // the JSON document
+};
+
+// The part of a document _id that depends on the record's source only (document_id()).
+struct SourcePrefix {
+  std::array<uint8_t, 10> bytes{};
 };
 
 struct BuildOptions {
@@ -82,6 +88,10 @@ class EventBuilder {
   std::string index_name_;
   bool foreign_ = false;  // a record without lp.* headers
   std::string_view wrapper_time_;  // a Docker/CRI wrapper's timestamp: fallback for @timestamp
+  // The _id source prefix of the last file seen (and its first 12 base64url chars), with its host and file id.
+  std::optional<SourcePrefix> id_prefix_;
+  std::array<char, 12> id_head_{};
+  std::string id_host_, id_file_;
   std::array<char, 17> fingerprint_{};
   std::array<char, 32> level_lower_{};
 };

@@ -1,6 +1,8 @@
 #include "indexer/normalize/json_layouts.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -66,25 +68,69 @@ constexpr std::array<KeyEntry, 59> kKeys{{
 
 constexpr int kMaxDepth = 8;  // deeper objects are kept whole as one leaf
 
-// kKeys by name length, so a member's key is compared with the few names of its length only.
-constexpr size_t kMaxKeyLength = 32;
-struct KeysByLength {
-  std::array<uint8_t, kMaxKeyLength + 2> start{};  // kKeys indices [start[n], start[n + 1]) have length n
-  std::array<uint8_t, kKeys.size()> order{};
-};
-constexpr KeysByLength index_keys() {
-  KeysByLength x;
-  size_t next = 0;
-  for (size_t n = 0; n <= kMaxKeyLength; ++n) {
-    x.start[n] = static_cast<uint8_t>(next);
-    for (size_t i = 0; i < kKeys.size(); ++i)
-      if (kKeys[i].name.size() == n) x.order[next++] = static_cast<uint8_t>(i);
-  }
-  x.start[kMaxKeyLength + 1] = static_cast<uint8_t>(next);
-  return x;
+constexpr size_t kMaxKeyLength = 32;  // no name in kKeys is longer
+
+// kKeys by a perfect hash of the name, so a member's key is compared with one name at most. The hash
+// mixes the name's first and last 8 bytes (or its only up to 7) and its length, times a multiplier that
+// the compiler picks from a fixed sequence so that no two names of kKeys share a slot.
+constexpr size_t kKeySlotBits = 8;
+constexpr uint64_t key_bytes(std::string_view k, size_t from, size_t n) {
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; ++i) w |= uint64_t{static_cast<unsigned char>(k[from + i])} << (8 * i);
+  return w;
 }
-constexpr KeysByLength kKeysByLength = index_keys();
-static_assert(kKeysByLength.start[kMaxKeyLength + 1] == kKeys.size(), "a key in kKeys is longer than kMaxKeyLength");
+// 1 <= k.size() <= kMaxKeyLength.
+constexpr uint64_t key_signature(std::string_view k) {
+  const size_t n = k.size();
+  uint64_t first, last;
+  if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
+    first = key_bytes(k, 0, std::min<size_t>(n, 8));
+    last = n >= 8 ? key_bytes(k, n - 8, 8) : first;
+  } else if (n >= 8) {
+    std::memcpy(&first, k.data(), 8);
+    std::memcpy(&last, k.data() + n - 8, 8);
+  } else if (n >= 4) {  // two overlapping 4-byte loads, the bytes in order
+    uint32_t lo, hi;
+    std::memcpy(&lo, k.data(), 4);
+    std::memcpy(&hi, k.data() + n - 4, 4);
+    first = last = lo | (uint64_t{hi} << (8 * (n - 4)));
+  } else {
+    first = last = key_bytes(k, 0, n);
+  }
+  return first ^ (last << 1) ^ n;
+}
+constexpr size_t key_slot(uint64_t signature, uint64_t multiplier) {
+  return static_cast<size_t>((signature * multiplier) >> (64 - kKeySlotBits));
+}
+struct KeyTable {
+  uint64_t multiplier = 0;
+  std::array<uint8_t, size_t{1} << kKeySlotBits> slot{};  // 1 + index into kKeys, 0: no name
+};
+constexpr KeyTable index_keys() {
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);  // splitmix64
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    KeyTable t;
+    t.multiplier = (z ^ (z >> 31)) | 1;
+    bool clash = false;
+    for (size_t i = 0; i < kKeys.size() && !clash; ++i) {
+      uint8_t& s = t.slot[key_slot(key_signature(kKeys[i].name), t.multiplier)];
+      clash = s != 0;
+      s = static_cast<uint8_t>(i + 1);
+    }
+    if (!clash) return t;
+  }
+  return {};
+}
+constexpr KeyTable kKeyTable = index_keys();
+static_assert(kKeyTable.multiplier != 0, "no collision-free multiplier for kKeys: widen kKeySlotBits");
+static_assert([] {
+  for (const KeyEntry& e : kKeys)
+    if (e.name.empty() || e.name.size() > kMaxKeyLength) return false;
+  return true;
+}(), "a name in kKeys is empty or longer than kMaxKeyLength");
 
 // a[0, n) == b[0, n) for 1 <= n <= kMaxKeyLength, inline: a libc memcmp call costs more than these short
 // keys (every member of every line is classified).
@@ -113,13 +159,11 @@ bool same_bytes(const char* a, const char* b, size_t n) {
 }
 
 Key classify(std::string_view k) {
-  if (!k.empty() && k.size() <= kMaxKeyLength)
-    for (size_t i = kKeysByLength.start[k.size()]; i < kKeysByLength.start[k.size() + 1]; ++i) {
-      const KeyEntry& e = kKeys[kKeysByLength.order[i]];
-      // the last char tells most apart
-      if (e.name.back() == k.back() && same_bytes(e.name.data(), k.data(), k.size())) return e.key;
-    }
-  return Key::kExtra;
+  if (k.empty() || k.size() > kMaxKeyLength) return Key::kExtra;
+  const uint8_t i = kKeyTable.slot[key_slot(key_signature(k), kKeyTable.multiplier)];
+  if (i == 0) return Key::kExtra;
+  const KeyEntry& e = kKeys[i - 1];
+  return e.name.size() == k.size() && same_bytes(e.name.data(), k.data(), k.size()) ? e.key : Key::kExtra;
 }
 
 bool as_string(element v, std::string_view& out) { return v.get(out) == simdjson::SUCCESS; }

@@ -16,11 +16,13 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The names are distinct, so the order only decides how soon a name is found: the common ones first.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 27> kLevels{{
+    {"info", "info"},     {"debug", "debug"},   {"warn", "warn"},       {"error", "error"},
     {"trace", "trace"},   {"finest", "trace"},  {"finer", "trace"},     {"verbose", "trace"},
-    {"debug", "debug"},   {"dbg", "debug"},     {"fine", "debug"},      {"config", "debug"},
-    {"info", "info"},     {"information", "info"}, {"notice", "info"},  {"log", "info"},
-    {"warn", "warn"},     {"warning", "warn"},  {"error", "error"},     {"err", "error"},
+    {"dbg", "debug"},     {"fine", "debug"},    {"config", "debug"},
+    {"information", "info"}, {"notice", "info"},  {"log", "info"},
+    {"warning", "warn"},  {"err", "error"},
     {"severe", "error"},  {"fatal", "fatal"},   {"critical", "fatal"},  {"crit", "fatal"},
     {"alert", "fatal"},   {"emerg", "fatal"},   {"emergency", "fatal"}, {"panic", "fatal"},
     {"debug1", "debug"},  {"debug2", "debug"},  {"debug3", "debug"},

@@ -412,3 +412,96 @@ TEST_CASE("Writer nests deeper than 64 levels in both modes", "[common]") {
     CHECK(out.find("],\"after\"],\"after\"") != std::string::npos);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Fused fragments (fragment, fragment_string, fragment_plain, fragment_number, begin_members / end_members,
+// fragment_key), against the comma-tracking calls.
+namespace {
+
+// One document through fragments into `out` (deferred with `expected` room, or append mode when expected is
+// SIZE_MAX); returns whether invalid UTF-8 was seen.
+bool write_fragments(std::string& out, size_t expected, std::string_view s, bool with_optional) {
+  auto body = [&](Writer& w) {
+    w.fragment_string("{\"s\":\"", s);
+    w.fragment(",\"o\":");
+    const size_t o = w.begin_members();
+    if (with_optional) w.fragment_string(",\"a\":\"", s).fragment_number(",\"n\":", -42);
+    w.end_members(o);
+    w.fragment(",\"e\":");
+    w.end_members(w.begin_members());
+    w.fragment_plain(",\"p\":\"", "2026-11-24T00:00:00.000000Z");
+    w.fragment_key(",\"g\":").begin_object().kv("k", s).key("arr").begin_array().string(s).end_array().end_object();
+    w.fragment_bytes(",\"raw\":[1,2]").fragment("}");
+    return w.saw_invalid_utf8();
+  };
+  if (expected == SIZE_MAX) {
+    Writer w(out);
+    return body(w);
+  }
+  auto w = Writer::deferred(out, expected);
+  return body(w);
+}
+
+// The same document through the comma-tracking calls.
+std::string write_tokens(std::string_view s, bool with_optional) {
+  std::string out;
+  Writer w(out);
+  w.begin_object().kv("s", s).key("o").begin_object();
+  if (with_optional) w.kv("a", s).kv("n", int64_t{-42});
+  w.end_object().key("e").begin_object().end_object().kv("p", "2026-11-24T00:00:00.000000Z");
+  w.key("g").begin_object().kv("k", s).key("arr").begin_array().string(s).end_array().end_object();
+  w.key("raw").raw("[1,2]").end_object();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Writer fragments write what the comma-tracking calls write, in both modes", "[common]") {
+  // Strings around the scan's 8- and 16-byte steps with a byte to escape at the start, in the middle and
+  // at the end of each step; control characters; invalid and valid UTF-8; empty; longer than the room.
+  std::vector<std::string> strings = {"", "a", std::string(1, '\0'), "\x1f", "\"", "\\", "caf\xC3\xA9",
+                                      "bad\xFF", "\xC0\xAF", "\xE2\x82", std::string(3000, '\x01')};
+  for (size_t len : {7, 8, 9, 15, 16, 17, 31, 32, 33}) {
+    for (size_t at : {size_t{0}, len / 2, len - 1}) {
+      for (const char c : {'"', '\\', '\n', '\x7f', '\x80', '\x01'}) {
+        std::string s(len, 'x');
+        s[at] = c;
+        strings.push_back(s);
+      }
+      strings.push_back(std::string(len, 'y'));
+    }
+  }
+  for (const std::string& s : strings) {
+    for (bool optional : {false, true}) {
+      const std::string want = write_tokens(s, optional);
+      REQUIRE(is_valid_json(want));
+      std::string plain_out;
+      std::string check;
+      const bool invalid = !logpipe::json::append_escaped(check, s);
+      for (size_t expected : {size_t{0}, size_t{1}, size_t{40}, size_t{100000}, SIZE_MAX}) {
+        INFO("string of " << s.size() << " bytes, optional " << optional << ", expected " << expected);
+        std::string out = "kept|";
+        const bool saw = write_fragments(out, expected, s, optional);
+        CHECK(out == "kept|" + want);
+        CHECK(saw == invalid);
+      }
+    }
+  }
+}
+
+TEST_CASE("Writer end_members writes {} for an object without members, and the first member's comma becomes {",
+          "[common]") {
+  std::string out;
+  {
+    auto w = Writer::deferred(out, 0);
+    w.fragment("[");
+    const size_t a = w.begin_members();
+    w.end_members(a);
+    w.fragment(",");
+    const size_t b = w.begin_members();
+    w.fragment_number(",\"x\":", 1).fragment_number(",\"y\":", 2);
+    w.end_members(b);
+    w.fragment("]");
+  }
+  CHECK(out == "[{},{\"x\":1,\"y\":2}]");
+}

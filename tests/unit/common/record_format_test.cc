@@ -1,7 +1,9 @@
 #include "common/kafka/record_format.h"
 
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -329,5 +331,33 @@ TEST_CASE("record headers: integer headers accept exactly what from_chars accept
                               "0x10", "--1"}) {
     INFO(v);
     CHECK_FALSE(decode_headers({{"lp.v", "1"}, {"lp.offset", v}}).ok());
+  }
+}
+
+TEST_CASE("record headers: integers of every length, with a non-digit at every position, parse as from_chars does",
+          "[common]") {
+  // The parser reads eight digits at a time: each length from 1 to 20 digits, signed and not, and a byte next
+  // to the digit range ('/', ':'), a letter, a high byte and a NUL in each position of each eight.
+  const auto from_chars_value = [](const std::string& s) -> std::optional<int64_t> {
+    int64_t v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
+  const std::string digits = "98765432109876543210";
+  for (size_t n = 1; n <= digits.size(); ++n) {
+    for (const std::string sign : {"", "-"}) {
+      std::vector<std::string> inputs{sign + digits.substr(0, n), sign + digits.substr(digits.size() - n)};
+      for (size_t at = 0; at < n; ++at)
+        for (const char bad : {'/', ':', 'a', ' ', '\x80', '\0'})
+          inputs.push_back(sign + digits.substr(0, at) + bad + digits.substr(at + 1, n - at - 1));
+      for (const std::string& v : inputs) {
+        INFO(v);
+        const auto m = decode_headers({{"lp.v", "1"}, {"lp.offset", v}});
+        const auto want = from_chars_value(v);
+        REQUIRE(m.ok() == want.has_value());
+        if (want) CHECK(m->offset == *want);
+      }
+    }
   }
 }
