@@ -92,7 +92,10 @@ class BulkWorker {
   Sleeper sleep_;
   Backoff backoff_;
   EventBuilder builder_;
-  std::vector<Document> docs_;  // reused across jobs
+  std::vector<Document> docs_;         // reused across jobs
+  std::vector<int64_t> read_micros_;   // lp.read_us of docs_[i]'s record (0: none), for the latency histogram
+  std::string body_;                   // the bulk body, reused across requests
+  int64_t answered_micros_ = 0;        // wall clock when the last bulk answer arrived
 };
 
 // lp.read_us of a record (shipper read time), or 0.

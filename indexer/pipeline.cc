@@ -1,6 +1,7 @@
 #include "indexer/pipeline.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "common/json/json_writer.h"
 #include "common/log.h"
@@ -144,8 +145,14 @@ size_t Pipeline::poll_size() const {
 }
 
 void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
-  // One partition's records stay in offset order; partitions become contiguous runs (chunks).
-  std::stable_sort(records.begin(), records.end(), [](const kafka::InRecord& a, const kafka::InRecord& b) {
+  // One partition's records stay in offset order; partitions become contiguous runs (chunks). The
+  // indices are sorted, not the records: each record is then moved once, into its job (sorting the
+  // records moved each of them ~log2(n) times, a measurable share of the polling thread).
+  std::vector<uint32_t> order(records.size());
+  std::iota(order.begin(), order.end(), uint32_t{0});
+  std::stable_sort(order.begin(), order.end(), [&records](uint32_t x, uint32_t y) {
+    const kafka::InRecord& a = records[x];
+    const kafka::InRecord& b = records[y];
     return a.partition != b.partition ? a.partition < b.partition : a.topic < b.topic;
   });
   int64_t total = 0;
@@ -154,7 +161,8 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
   avg_record_bytes_ = avg_record_bytes_ == 0 ? avg : (avg_record_bytes_ * 7 + avg) / 8;
 
   auto job = std::make_shared<BulkJob>();
-  size_t chunk_begin = 0;
+  job->records.reserve(order.size());  // no regrowth (and second move of every record) while filling
+  size_t chunk_begin = 0, placed = 0;
   auto close_chunk = [&] {
     if (chunk_begin == job->records.size()) return;
     const auto& first = job->records[chunk_begin];
@@ -167,12 +175,14 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
     job->chunks.emplace_back(std::move(tp), token, chunk_begin, job->records.size());
     chunk_begin = job->records.size();
   };
-  for (auto& rec : records) {
+  for (const uint32_t idx : order) {
+    kafka::InRecord& rec = records[idx];
     const int64_t b = record_bytes(rec);
     if (!job->records.empty() && job->bytes + b > config_.batch_max_bytes) {
       close_chunk();
       enqueue(std::move(job));
       job = std::make_shared<BulkJob>();
+      job->records.reserve(order.size() - placed);
       chunk_begin = 0;
     }
     if (chunk_begin < job->records.size() &&
@@ -180,6 +190,7 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
       close_chunk();
     job->bytes += b;
     job->records.push_back(std::move(rec));
+    ++placed;
   }
   close_chunk();
   if (!job->records.empty()) enqueue(std::move(job));

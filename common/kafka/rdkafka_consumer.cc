@@ -149,6 +149,8 @@ Result<std::vector<InRecord>> RdKafkaConsumer::poll_batch(size_t max_records, st
     if (!m) break;
     switch (m->err()) {
       case RdKafka::ERR_NO_ERROR:
+        // Once, at the first record: growing the vector would move every record again at each doubling.
+        if (out.empty()) out.reserve(max_records);
         copy_message(*m, out.emplace_back());
         wait_ms = 0;  // after the first record, take only what is already fetched
         continue;

@@ -22,7 +22,8 @@ void append_create(std::string& body, const Document& doc) {
 }
 
 Result<std::vector<ItemResult>> parse_bulk_response(std::string_view body, size_t expected_items) {
-  simdjson::dom::parser parser;
+  // One parser per thread, kept: a fresh one allocated (and touched) its buffers for every response.
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS)
     return Error("bulk response is not JSON");

@@ -8,21 +8,26 @@ Result<http::Response> ElasticsearchClient::put_index_template(const std::string
   return http_.send({"PUT", "/_index_template/" + name, body, "application/json"});
 }
 
-BulkOutcome ElasticsearchClient::bulk(std::string body, size_t items) {
+BulkOutcome ElasticsearchClient::bulk(std::string& body, size_t items) {
   BulkOutcome out;
-  http::Request req{"POST", "/_bulk?filter_path=items.*.status,items.*.error", {}, "application/x-ndjson"};
+  // filter_path (a common parameter of Elasticsearch and OpenSearch since before 7 / 1.0): per item only
+  // what the retry and dead-letter decisions read, the status and the error's type and reason. A
+  // created item is `{"create":{"status":201}}`; a 409 of a replay drops its index, uuid and shard.
+  http::Request req{"POST", "/_bulk?filter_path=items.*.status,items.*.error.type,items.*.error.reason", {}, "application/x-ndjson"};
+  bool moved = false;
   if (options_.gzip) {
-    auto z = gzip_compress(body, options_.gzip_level);
-    if (z) {
+    if (auto z = gzip_compress(body, options_.gzip_level)) {
       req.body = std::move(*z);
       req.headers.emplace_back("Content-Encoding", "gzip");
     } else {
-      req.body = std::move(body);  // compression is an optimization: send it plain
+      moved = true;  // compression is an optimization: send it plain
     }
   } else {
-    req.body = std::move(body);
+    moved = true;
   }
+  if (moved) req.body = std::move(body);
   auto r = http_.send(req);
+  if (moved) body = std::move(req.body);  // back to the caller, with its capacity
   if (!r) {
     out.failure = BulkFailure::kUnavailable;
     out.error = r.error().message();

@@ -44,8 +44,10 @@ class ElasticsearchClient {
   // engine's answer whatever its status (the caller decides: retry, or a fallback template); an Error only
   // when there was no answer.
   Result<http::Response> put_index_template(const std::string& name, const std::string& body);
-  // POST /_bulk with `items` documents in `body` (taken by value: it becomes the request body).
-  BulkOutcome bulk(std::string body, size_t items);
+  // POST /_bulk with `items` documents in `body`. The body is moved into the request and handed back
+  // unchanged when the call returns, so a caller that builds one bulk after another reuses its capacity
+  // (no fresh multi-megabyte allocation and page faults per request).
+  BulkOutcome bulk(std::string& body, size_t items);
 
  private:
   http::Client& http_;

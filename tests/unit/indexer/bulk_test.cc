@@ -9,8 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "indexer/elasticsearch/es_client.h"
+#include "indexer/elasticsearch/gzip.h"
 #include "indexer/elasticsearch/index_template.h"
 #include "indexer/pipeline.h"
+#include "tests/fakes/fake_http_client.h"
 
 using logpipe::indexer::append_create;
 using logpipe::indexer::classify_item_status;
@@ -249,4 +252,38 @@ TEST_CASE("the template maps full text as match_only_text; without_match_only_te
   CHECK(without_match_only_text(R"({"a":{"type":"match_only_text"},"b":{"type":"keyword"}})") ==
         R"({"a":{"type":"text", "norms": false},"b":{"type":"keyword"}})");
   CHECK(without_match_only_text(R"({"b":{"type":"text"}})") == R"({"b":{"type":"text"}})");
+}
+
+TEST_CASE("es client: bulk sends the body as is and hands it back unchanged; with gzip it sends a compressed copy", "[indexer]") {
+  using logpipe::testing::FakeHttpClient;
+  auto created = [](const logpipe::http::Request&) -> logpipe::Result<logpipe::http::Response> {
+    return logpipe::http::Response{200, R"({"items":[{"create":{"status":201}}]})", {}};
+  };
+  const std::string doc = "{\"create\":{\"_index\":\"i\",\"_id\":\"a\"}}\n{\"m\":1}\n";
+  for (const bool gzip : {false, true}) {
+    INFO("gzip " << gzip);
+    FakeHttpClient http(created);
+    logpipe::indexer::ElasticsearchClient es(http, logpipe::indexer::ElasticsearchOptions{gzip, 1});
+    std::string body = doc;
+    const auto out = es.bulk(body, 1);
+    REQUIRE_FALSE(out.failure);
+    REQUIRE(out.items.size() == 1);
+    CHECK(body == doc);  // the caller's buffer is intact afterwards, whatever was sent
+    const auto reqs = http.requests();
+    REQUIRE(reqs.size() == 1);
+    if (gzip) {
+      auto plain = logpipe::indexer::gzip_decompress(reqs[0].body);
+      REQUIRE(plain.ok());
+      CHECK(*plain == doc);
+    } else {
+      CHECK(reqs[0].body == doc);
+    }
+    // A failed request hands the body back too (the worker resends it).
+    FakeHttpClient down([](const logpipe::http::Request&) -> logpipe::Result<logpipe::http::Response> {
+      return logpipe::Error("connection refused");
+    });
+    logpipe::indexer::ElasticsearchClient es_down(down, logpipe::indexer::ElasticsearchOptions{gzip, 1});
+    CHECK(es_down.bulk(body, 1).failure == logpipe::indexer::BulkFailure::kUnavailable);
+    CHECK(body == doc);
+  }
 }

@@ -514,3 +514,59 @@ TEST_CASE("install_templates: an engine with match_only_text gets the template a
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].body == indexer::render_index_template(tmpl, "logs-"));
 }
+
+TEST_CASE("one poll with interleaved partitions: each partition's records go in offset order, partition by partition", "[indexer]") {
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  Harness h([&](const http::Request& req) -> Result<http::Response> {
+    {
+      std::lock_guard lock(mu);
+      bodies.push_back(req.body);
+    }
+    return all_created(req);
+  });
+  h.consumer.assign({kP0, kP1});
+  // As librdkafka hands out fetches of several partitions: runs of each, interleaved.
+  h.consumer.queue_batch({record(5, "p1-5", 1), record(0, "p0-0"), record(1, "p0-1"), record(6, "p1-6", 1),
+                          record(7, "p1-7", 1), record(2, "p0-2")});
+  REQUIRE(h.pipeline->run_once().ok());
+  REQUIRE(h.pipeline->drain(5s));
+  REQUIRE(bodies.size() == 1);
+  const std::string& b = bodies[0];
+  std::vector<size_t> at;
+  for (const char* m : {"p0-0", "p0-1", "p0-2", "p1-5", "p1-6", "p1-7"}) at.push_back(b.find(std::string("\"message\":\"") + m + "\""));
+  for (size_t i = 0; i < at.size(); ++i) {
+    INFO("document " << i);
+    REQUIRE(at[i] != std::string::npos);
+    if (i > 0) CHECK(at[i - 1] < at[i]);
+  }
+  CHECK(bulk_items(b) == 6);
+  CHECK(h.consumer.committed("logs", 0) == 3);
+  CHECK(h.consumer.committed("logs", 1) == 8);
+}
+
+TEST_CASE("the bulk body buffer is reused: a smaller bulk after a larger one carries only its own documents", "[indexer]") {
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  Harness h([&](const http::Request& req) -> Result<http::Response> {
+    {
+      std::lock_guard lock(mu);
+      bodies.push_back(req.body);
+    }
+    return all_created(req);
+  });
+  h.consumer.assign({kP0});
+  h.consumer.queue_batch({record(0, std::string(5000, 'x')), record(1, "big batch"), record(2, "big batch too")});
+  REQUIRE(h.pipeline->run_once().ok());
+  REQUIRE(h.pipeline->drain(5s));
+  h.consumer.queue_batch({record(3, "small")});
+  REQUIRE(h.pipeline->run_once().ok());
+  REQUIRE(h.pipeline->drain(5s));
+  REQUIRE(bodies.size() == 2);
+  CHECK(bulk_items(bodies[0]) == 3);
+  CHECK(bulk_items(bodies[1]) == 1);
+  CHECK(has(bodies[1], "\"message\":\"small\""));
+  CHECK_FALSE(has(bodies[1], "big batch"));
+  CHECK(bodies[1].size() < 1000);
+  CHECK(h.consumer.committed("logs", 0) == 4);
+}
