@@ -254,7 +254,7 @@ TEST_CASE("the template maps full text as match_only_text; without_match_only_te
   CHECK(without_match_only_text(R"({"b":{"type":"text"}})") == R"({"b":{"type":"text"}})");
 }
 
-TEST_CASE("es client: bulk sends the body as is and hands it back unchanged; with gzip it sends a compressed copy", "[indexer]") {
+TEST_CASE("es client: bulk sends the body as is and hands it back unchanged, with gzip it sends a compressed copy", "[indexer]") {
   using logpipe::testing::FakeHttpClient;
   auto created = [](const logpipe::http::Request&) -> logpipe::Result<logpipe::http::Response> {
     return logpipe::http::Response{200, R"({"items":[{"create":{"status":201}}]})", {}};
