@@ -153,7 +153,8 @@ RecordMeta shipper_meta(const char* format, int64_t offset, int64_t read_us) {
 // `layout`: kPacked is what the file pipeline writes since record format 2 (lp.v + lp.line); kSeparate,
 // one header per field, is record format 1's layout (and the TCP input's per-event headers).
 std::vector<InRecord> make_records(const std::string& kind, size_t n,
-                                   logpipe::kafka::HeaderLayout layout = logpipe::kafka::HeaderLayout::kPacked) {
+                                   logpipe::kafka::HeaderLayout layout = logpipe::kafka::HeaderLayout::kPacked,
+                                   bool scattered = false) {
   Rng r{42};
   Clock c;
   std::vector<InRecord> out;
@@ -192,7 +193,16 @@ std::vector<InRecord> make_records(const std::string& kind, size_t n,
     rec.value = std::move(v);
     out.push_back(std::move(rec));
   }
-  return out;
+  // The records as the indexer's consumer holds them: each copied out of librdkafka's message into new
+  // allocations, one record after the other (common/kafka/rdkafka_consumer.cc). The loop above interleaves
+  // each record's allocations with the string temporaries it frees, which scatters a record's pieces over the
+  // heap; the packed layout's two header strings ended up where the prefetcher did not follow (bench/README.md).
+  // --scattered keeps that layout, to compare.
+  if (scattered) return out;
+  std::vector<InRecord> held;
+  held.reserve(out.size());
+  for (const InRecord& rec : out) held.push_back(rec);
+  return held;
 }
 
 double thread_cpu_seconds() {
@@ -330,7 +340,7 @@ int main(int argc, char** argv) {
   size_t events = 20000;
   int runs = 5;
   double min_seconds = 1.0;
-  bool digest = false;
+  bool digest = false, scattered = false;
   std::string write_path, render_dir, lines_path, prefix = "logs-";
   size_t batch = kBatch;
   CLI::App app{"logpipe_bench_normalize: the indexer's parse + normalize + render per event, on one thread.\n"
@@ -344,6 +354,9 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs, "timed runs per case")->capture_default_str();
   app.add_option("--min-seconds", min_seconds, "CPU seconds per run at least")->capture_default_str();
   app.add_flag("--digest", digest, "print a digest of the output bytes per case (to compare builds)");
+  app.add_flag("--scattered", scattered,
+               "keep the records where generating them put them (pieces interleaved with freed temporaries) instead "
+               "of copied one after the other as the consumer holds them");
   app.add_option("--write-lines", write_path, "write the raw lines of one case to FILE and exit");
   app.add_option("--render-bulk", render_dir, "render the bulk bodies of --lines into DIR and exit");
   app.add_option("--lines", lines_path, "input lines for --render-bulk");
@@ -369,7 +382,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown case %s\n", name.c_str());
       return 2;
     }
-    const auto records = make_records(it->input, events, it->layout);
+    const auto records = make_records(it->input, events, it->layout, scattered);
     uint64_t in_bytes = 0;
     for (const auto& r : records) in_bytes += r.value.size();
     const int64_t ingested = 1795000100000000;
