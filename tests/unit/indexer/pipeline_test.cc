@@ -57,6 +57,22 @@ http::Response all_created(const http::Request& req) {
   return bulk_response(std::vector<int>(bulk_items(req.body), 201));
 }
 
+// An Elasticsearch that creates every item and keeps each request's body (the bulk workers call it from
+// their threads). Read `bodies` after drain().
+struct BodyRecorder {
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  auto endpoint() {
+    return [this](const http::Request& req) -> Result<http::Response> {
+      {
+        std::lock_guard lock(mu);
+        bodies.push_back(req.body);
+      }
+      return all_created(req);
+    };
+  }
+};
+
 // A door the test opens; whoever waits at it blocks until then (a "corked" Elasticsearch or backoff).
 class Gate {
  public:
@@ -516,15 +532,9 @@ TEST_CASE("install_templates: an engine with match_only_text gets the template a
 }
 
 TEST_CASE("one poll with interleaved partitions: each partition's records go in offset order, partition by partition", "[indexer]") {
-  std::mutex mu;
-  std::vector<std::string> bodies;
-  Harness h([&](const http::Request& req) -> Result<http::Response> {
-    {
-      std::lock_guard lock(mu);
-      bodies.push_back(req.body);
-    }
-    return all_created(req);
-  });
+  BodyRecorder recorder;
+  Harness h(recorder.endpoint());
+  const auto& bodies = recorder.bodies;
   h.consumer.assign({kP0, kP1});
   // As librdkafka hands out fetches of several partitions: runs of each, interleaved.
   h.consumer.queue_batch({record(5, "p1-5", 1), record(0, "p0-0"), record(1, "p0-1"), record(6, "p1-6", 1),
@@ -546,15 +556,9 @@ TEST_CASE("one poll with interleaved partitions: each partition's records go in 
 }
 
 TEST_CASE("the bulk body buffer is reused: a smaller bulk after a larger one carries only its own documents", "[indexer]") {
-  std::mutex mu;
-  std::vector<std::string> bodies;
-  Harness h([&](const http::Request& req) -> Result<http::Response> {
-    {
-      std::lock_guard lock(mu);
-      bodies.push_back(req.body);
-    }
-    return all_created(req);
-  });
+  BodyRecorder recorder;
+  Harness h(recorder.endpoint());
+  const auto& bodies = recorder.bodies;
   h.consumer.assign({kP0});
   h.consumer.queue_batch({record(0, std::string(5000, 'x')), record(1, "big batch"), record(2, "big batch too")});
   REQUIRE(h.pipeline->run_once().ok());
