@@ -73,7 +73,7 @@ bool BulkWorker::deliver(const std::vector<Document>& docs, std::vector<size_t> 
       // One body buffer per worker, reused: reserved once at the size this bulk needs, so appending
       // never reallocates (and copies) the body, and later bulks of similar size allocate nothing.
       size_t need = 0;
-      for (size_t i : seg) need += docs[i].index.size() + docs[i].id.size() + docs[i].source.size() + 48;
+      for (size_t i : seg) need += create_item_size(docs[i]);
       body_.clear();
       body_.reserve(need);
       for (size_t i : seg) append_create(body_, docs[i]);

@@ -162,7 +162,7 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
 
   auto job = std::make_shared<BulkJob>();
   job->records.reserve(order.size());  // no regrowth (and second move of every record) while filling
-  size_t chunk_begin = 0, placed = 0;
+  size_t chunk_begin = 0;
   auto close_chunk = [&] {
     if (chunk_begin == job->records.size()) return;
     const auto& first = job->records[chunk_begin];
@@ -175,14 +175,14 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
     job->chunks.emplace_back(std::move(tp), token, chunk_begin, job->records.size());
     chunk_begin = job->records.size();
   };
-  for (const uint32_t idx : order) {
-    kafka::InRecord& rec = records[idx];
+  for (size_t k = 0; k < order.size(); ++k) {
+    kafka::InRecord& rec = records[order[k]];
     const int64_t b = record_bytes(rec);
     if (!job->records.empty() && job->bytes + b > config_.batch_max_bytes) {
       close_chunk();
       enqueue(std::move(job));
       job = std::make_shared<BulkJob>();
-      job->records.reserve(order.size() - placed);
+      job->records.reserve(order.size() - k);
       chunk_begin = 0;
     }
     if (chunk_begin < job->records.size() &&
@@ -190,7 +190,6 @@ void Pipeline::dispatch(std::vector<kafka::InRecord> records) {
       close_chunk();
     job->bytes += b;
     job->records.push_back(std::move(rec));
-    ++placed;
   }
   close_chunk();
   if (!job->records.empty()) enqueue(std::move(job));

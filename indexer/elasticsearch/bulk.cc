@@ -16,7 +16,7 @@ ItemOutcome classify_item_status(int status) {
 void append_create(std::string& body, const Document& doc) {
   // One room check for the whole item (index and id need no escaping in practice; if they do, the writer
   // makes more room).
-  auto w = json::Writer::deferred(body, doc.index.size() + doc.id.size() + doc.source.size() + 40);
+  auto w = json::Writer::deferred(body, create_item_size(doc));
   w.fragment_string("{\"create\":{\"_index\":\"", doc.index).fragment_string(",\"_id\":\"", doc.id);
   w.fragment("}}\n").fragment_bytes(doc.source).fragment("\n");
 }

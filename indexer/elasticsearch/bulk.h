@@ -30,6 +30,9 @@ ItemOutcome classify_item_status(int status);
 
 // Appends `{"create":{"_index":..,"_id":..}}\n<source>\n`.
 void append_create(std::string& body, const Document& doc);
+// What append_create() appends for `doc`, at most (exactly, unless index or id need escaping): to reserve a
+// whole body before appending its items.
+inline size_t create_item_size(const Document& doc) { return doc.index.size() + doc.id.size() + doc.source.size() + 40; }
 
 // Parses a 200 bulk response. Items come back in request order; a response with a different number of
 // items than sent is an error (then the caller retries the whole request, which `create` makes safe).

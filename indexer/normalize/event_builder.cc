@@ -30,6 +30,10 @@ constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 // first 80 bits and then grow with the offset, the Lucene-friendly shape (few terms-index prefixes, each new
 // id next to the previous one). The offset is encoded without loss, so two events of one source never share
 // an id; two sources collide only if their 80-bit prefixes do (schemas/event-schema.md, "_id").
+struct SourcePrefix {
+  std::array<uint8_t, 10> bytes{};
+};
+
 // The first 10 bytes of XXH3-128 (high half first) of "tag<US>a<US>b": the source part of the _id.
 SourcePrefix source_prefix(std::string_view tag, std::string_view a, std::string_view b) {
   char small[256];
@@ -82,14 +86,11 @@ void encode_id(const std::array<char, 12>& head, uint8_t prefix_last, int64_t of
   put_base64_group(o + 16, byte(2), byte(3), byte(4));
   put_base64_group(o + 20, byte(5), byte(6), byte(7));
 }
-void encode_id(const SourcePrefix& prefix, int64_t offset, std::string& out) {
+void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
+  const SourcePrefix prefix = source_prefix(tag, a, b);
   std::array<char, 12> head;
   encode_prefix(prefix, head);
   encode_id(head, prefix.bytes[9], offset, out);
-}
-
-void source_id(std::string_view tag, std::string_view a, std::string_view b, int64_t offset, std::string& out) {
-  encode_id(source_prefix(tag, a, b), offset, out);
 }
 
 std::optional<int64_t> to_int(std::string_view s) {
@@ -182,8 +183,21 @@ bool line_sets(const Event& ev, std::string_view path) { return line_value(ev, p
 }  // namespace
 
 void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out) {
+  IdPrefixCache none;
+  document_id(meta, record, out, none);
+}
+
+void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out,
+                 IdPrefixCache& cache) {
   if (!meta.file_id.empty() && meta.offset >= 0) {
-    source_id("f", meta.host, meta.file_id, meta.offset, out);
+    if (cache.file_id.empty() || cache.host != meta.host || cache.file_id != meta.file_id) {
+      const SourcePrefix prefix = source_prefix("f", meta.host, meta.file_id);
+      encode_prefix(prefix, cache.head);
+      cache.last = prefix.bytes[9];
+      cache.host = meta.host;
+      cache.file_id = meta.file_id;
+    }
+    encode_id(cache.head, cache.last, meta.offset, out);
   } else {
     char partition[16];
     const auto end = std::to_chars(partition, partition + sizeof partition, record.partition).ptr;
@@ -403,18 +417,7 @@ void EventBuilder::build(const kafka::InRecord& record, int64_t ingested_micros,
     level = *canonical_level(*pri % 8);
   }
 
-  if (!meta.file_id.empty() && meta.offset >= 0) {
-    // Consecutive records mostly come from one file: its hash is kept (document_id() without the hash).
-    if (!id_prefix_ || id_host_ != meta.host || id_file_ != meta.file_id) {
-      id_host_ = meta.host;
-      id_file_ = meta.file_id;
-      id_prefix_ = source_prefix("f", meta.host, meta.file_id);
-      encode_prefix(*id_prefix_, id_head_);
-    }
-    encode_id(id_head_, id_prefix_->bytes[9], meta.offset, d.id);
-  } else {
-    document_id(meta, record, d.id);
-  }
+  document_id(meta, record, d.id, id_cache_);
   if (const int64_t day = epoch_day(when); day != index_day_) {
     char buf[kMaxFormattedTime];
     index_name_ = options_.index_prefix;

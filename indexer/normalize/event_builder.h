@@ -40,9 +40,12 @@ struct Document {
   std::string source;  // the JSON document
 };
 
-// The part of a document _id that depends on the record's source only (document_id()).
-struct SourcePrefix {
-  std::array<uint8_t, 10> bytes{};
+// The part of a file record's _id that depends on its source only, kept for the next record: consecutive
+// records mostly come from one file, and its hash is then computed once (document_id()).
+struct IdPrefixCache {
+  std::string host, file_id;    // the source it was computed for (empty: none yet)
+  std::array<char, 12> head{};  // base64url of the source prefix's bytes 0-8
+  uint8_t last = 0;             // the prefix's byte 9 (shares a base64url group with the offset)
 };
 
 struct BuildOptions {
@@ -56,6 +59,9 @@ struct BuildOptions {
 // the offset big-endian, so one source's ids share a prefix and increase (schemas/event-schema.md, "_id").
 std::string document_id(const kafka::RecordMeta& meta, const kafka::InRecord& record);
 void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out);
+// The same, reusing `cache` when the record comes from the file it was computed for.
+void document_id(const kafka::RecordMetaView& meta, const kafka::InRecord& record, std::string& out,
+                 IdPrefixCache& cache);
 
 class EventBuilder {
  public:
@@ -88,10 +94,7 @@ class EventBuilder {
   std::string index_name_;
   bool foreign_ = false;  // a record without lp.* headers
   std::string_view wrapper_time_;  // a Docker/CRI wrapper's timestamp: fallback for @timestamp
-  // The _id source prefix of the last file seen (and its first 12 base64url chars), with its host and file id.
-  std::optional<SourcePrefix> id_prefix_;
-  std::array<char, 12> id_head_{};
-  std::string id_host_, id_file_;
+  IdPrefixCache id_cache_;  // the _id source prefix of the last file seen
   std::array<char, 17> fingerprint_{};
   std::array<char, 32> level_lower_{};
 };
