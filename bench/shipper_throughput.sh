@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shipper throughput: logpipe-shipper vs `kcat -P -l` (the practical ceiling) vs rsyslog imfile -> omkafka,
+# Shipper throughput: logpipe-shipper vs `kcat -P -l` (the practical ceiling), vs kcat producing the
+# shipper's own records (kcat-record: its ceiling with the metadata they carry) and vs rsyslog imfile -> omkafka,
 # on the same generated input and the same Kafka broker, in one run. Prints one table (medians of R runs,
 # tools alternated per round). Numbers are for people to read, never asserted: the machines are shared.
 #
@@ -14,7 +15,7 @@
 #   BENCH_RSS_FILES  files for the shipper RSS measurement (default 100; 0 = skip), BENCH_RSS_LINES lines each
 #                  (default 10000)
 #   LOGPIPE_BUILD_DIR  where logpipe-shipper was built (default <repo>/build)
-#   BENCH_TOOLS    which contenders to run, in round order (default "kcat shipper rsyslog")
+#   BENCH_TOOLS    which contenders to run, in round order (default "kcat kcat-record shipper rsyslog")
 #   BENCH_SHIPPER_EXTRA  top-level YAML appended to the shipper's config, for A/B runs (e.g. "memory_budget: 20MiB")
 #   BENCH_SHIPPER_PROPS  librdkafka properties for the shipper's kafka.properties, "k=v,k=v" (e.g. "linger.ms=5")
 #
@@ -32,7 +33,7 @@ R=${BENCH_RUNS:-3}
 B=${BENCH_BROKER:-127.0.0.1:9092}
 SHIPPER_EXTRA=${BENCH_SHIPPER_EXTRA:-}
 SHIPPER_PROPS=${BENCH_SHIPPER_PROPS:-}
-TOOLS=${BENCH_TOOLS:-kcat shipper rsyslog}
+TOOLS=${BENCH_TOOLS:-kcat kcat-record shipper rsyslog}
 stack=${LOGPIPE_STACK_DIR:-$repo/build/stack}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 RSS_FILES=${BENCH_RSS_FILES:-100}
@@ -143,6 +144,35 @@ run_kcat() {  # run_kcat <topic>
   record kcat "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
 }
 
+# kcat-record: kcat producing the shipper's records instead of bare lines. Each line gets a key and the two
+# headers of record format 2 with the same lengths as the shipper's for this file (key host|dev:inode:fingerprint;
+# lp.v with the real host, service, file id and path; lp.line with a 9-digit offset and a read time, static
+# because kcat's -H is), from the shipper's default producer settings (compression.level=1 and the queue and
+# batch limits its 10 MiB budget sets; see shipper/pipeline.cc). It is what one librdkafka producer does with
+# these records when reading costs nothing: the shipper's own overhead is its distance to this row, and the
+# cost of the metadata the records carry is this row's distance to kcat.
+KCAT_RECORD_PROPS=(-X compression.level=1 -X batch.num.messages=2048 -X queue.buffering.max.kbytes=10240
+  -X queue.buffering.max.messages=14979)
+keyed_input=""
+make_keyed_input() {
+  local host dev ino fid
+  host=$(hostname); read -r dev ino < <(stat -c '%d %i' "$input"); fid="$dev:$ino:8eeb89133b41246b"
+  keyed_input=$tmp/keyed-input.log
+  awk -v k="$host|$fid" '{print k "\t" $0}' "$input" > "$keyed_input"
+  record_headers=(-H "lp.v=2"$'\t'"file"$'\t'"plain"$'\t'"$host"$'\t'"bench"$'\t'"$fid"$'\t'"$input"
+                  -H "lp.line=123456789"$'\t'"1795507427683846")
+}
+run_kcat_record() {  # run_kcat_record <topic>
+  local t0 t1
+  [[ -n $keyed_input ]] || make_keyed_input
+  t0=$(now)
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" "${KCAT_RECORD_PROPS[@]}" \
+    -K $'\t' "${record_headers[@]}" -l "$keyed_input" 2>"$tmp/kcat.err" ||
+    { record kcat-record 0 0 0 "failed:$(tail -1 "$tmp/kcat.err" | tr ' ' _)"; return; }
+  t1=$(now)
+  record kcat-record "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
+}
+
 run_shipper() {  # run_shipper <topic> <input glob> <expected lines> [label]
   local topic=$1 paths=$2 expect=$3 label=${4:-logpipe-shipper} d=$tmp/shipper-$RANDOM t0 t1 tp port="" acked=0
   mkdir -p "$d"
@@ -245,6 +275,7 @@ for ((r = 1; r <= R; r++)); do
     b0=$(broker_cpu)
     case $tool in
       kcat) run_kcat "$topic" ;;
+      kcat-record) run_kcat_record "$topic" ;;
       shipper) run_shipper "$topic" "$input" "$N" ;;
       rsyslog) run_rsyslog "$topic" ;;
     esac
@@ -281,6 +312,7 @@ echo "all three: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/n
 echo "  logpipe-shipper: its defaults (those four + compression.level=1 message.timeout.ms=300000, queue limits and batch.num.messages=2048 from memory_budget=10MiB); one input, service bench, status_listen 127.0.0.1:0; records carry a key + 2 headers (record format 2: lp.v = version, source, format, host, service, file id, path; lp.line = offset, read time)"
 if [[ -n $SHIPPER_EXTRA$SHIPPER_PROPS ]]; then echo "  logpipe-shipper OVERRIDES for this run: ${SHIPPER_EXTRA:+config [$SHIPPER_EXTRA] }${SHIPPER_PROPS:+kafka.properties [$SHIPPER_PROPS]}"; fi
 echo "  kcat -P -l <file> -X <the four above> (kcat $(dpkg-query -W -f '${Version}' kcat 2>/dev/null || echo '?')); value only, no key, no headers"
+echo "  kcat-record: kcat -P -K -H with the shipper's records (the same key and two headers, lengths as the shipper's) and its producer settings (${KCAT_RECORD_PROPS[*]}): the shipper's ceiling for its own records"
 echo "  rsyslog ${rsyslog_version}: imfile (inotify, readMode 0) -> omkafka template %msg%, partitions.auto=on, resubmitOnFailure=on, confParam=[the four above]; default queues"
 echo "seconds: wall, start of the process to the last line acknowledged (shipper: lines_acked_total on /metrics, polled every 50 ms; rsyslog: topic end offsets, polled every ~0.1 s + query time; kcat: process exit); median of $R rounds, tools alternated per round"
 echo "CPU s/GiB: user+sys of the whole process (incl. start and shutdown), median; broker CPU s/GiB: of the Kafka JVM over the same run, median (- when its pid is unknown); peak RSS: max over runs"
@@ -289,20 +321,22 @@ awk -v N="$N" -v bytes="$bytes" -v R="$R" -v na="$rsyslog_na" "$AWK_MEDIAN"'
   $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4; if (NF >= 6) { nb[k]++; b[k, nb[k]] = $6 } }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {
-    order[1] = "kcat"; order[2] = "logpipe-shipper"; order[3] = "rsyslog"
-    printf "%-16s %9s %7s %8s %10s %7s %10s %10s %9s %13s  %s\n", "tool", "lines", "MiB", "seconds", "lines/s", "MiB/s", "CPU s/GiB", "broker/GiB", "RSS MiB", "thr vs kcat", "runs"
+    order[1] = "kcat"; order[2] = "kcat-record"; order[3] = "logpipe-shipper"; order[4] = "rsyslog"
+    printf "%-16s %9s %7s %8s %10s %7s %10s %10s %9s %12s %12s  %s\n", "tool", "lines", "MiB", "seconds", "lines/s", "MiB/s", "CPU s/GiB", "broker/GiB", "RSS MiB", "thr vs kcat", "vs kcat-rec", "runs"
     mib = bytes / 1048576; gib = bytes / 1073741824
-    for (o = 1; o <= 3; o++) {
+    for (o = 1; o <= 4; o++) {
       k = order[o]
       if (k == "rsyslog" && na != "") { printf "%-16s n/a (%s)\n", k, na; continue }
-      if (n[k] == 0) { printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
+      if (n[k] == 0) { if (bad[k] == "") printf "%-16s n/a (not run)\n", k; else printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
       for (i = 1; i <= n[k]; i++) { ww[i] = w[k, i]; cc[i] = c[k, i] }
       mw = median(ww, n[k]); mc = median(cc, n[k])
       for (i = 1; i <= nb[k]; i++) bb[i] = b[k, i]
       mb = (nb[k] > 0) ? sprintf("%.1f", median(bb, nb[k]) / gib) : "-"
       if (k == "kcat") kw = mw
+      if (k == "kcat-record") rw = mw
       ratio = (kw > 0) ? sprintf("%.2fx", kw / mw) : "-"
-      printf "%-16s %9d %7.1f %8.2f %10.0f %7.1f %10.1f %10s %9.1f %13s  %d/%d ok%s\n", k, N, mib, mw, N / mw, mib / mw, mc / gib, mb, rss[k] / 1024, ratio, n[k], R, (bad[k] != "" ? " (failed:" bad[k] ")" : "")
+      rratio = (rw > 0) ? sprintf("%.2fx", rw / mw) : "-"
+      printf "%-16s %9d %7.1f %8.2f %10.0f %7.1f %10.1f %10s %9.1f %12s %12s  %d/%d ok%s\n", k, N, mib, mw, N / mw, mib / mw, mc / gib, mb, rss[k] / 1024, ratio, rratio, n[k], R, (bad[k] != "" ? " (failed:" bad[k] ")" : "")
     }
   }' "$tmp/results"
 if [[ -n $rss_line ]]; then

@@ -3,7 +3,8 @@
 # with rsyslog imtcp -> omkafka on the same input and the same broker, plus the load generator alone into a
 # discarding sink (its ceiling: it must be far above both) and `kcat -P -l` producing the same lines from a
 # file with the same producer settings (no TCP, no WAL, no key or headers: what this broker and machine take
-# from one librdkafka producer, the ceiling for both receivers). Prints one table (medians of R rounds, receivers
+# from one librdkafka producer, the ceiling for both receivers), and kcat producing the shipper's records for
+# those lines (key and headers; the ceiling for any receiver that writes them). Prints one table (medians of R rounds, receivers
 # alternated per round): events/s, CPU seconds per million events and peak RSS of the receiving process.
 # Numbers are for people to read, never asserted: the machines are shared.
 #
@@ -16,6 +17,7 @@
 #   BENCH_RUNS         rounds; each round runs every receiver once (default 3)
 #   BENCH_BROKER       Kafka bootstrap server (default 127.0.0.1:9092); auto.create.topics.enable must be true
 #   BENCH_TIMEOUT      seconds one run may take before it is abandoned (default 600)
+#   BENCH_TOOLS        receivers per round besides the sink, in order (default "kcat kcat-record shipper rsyslog")
 #   BENCH_WAL_SYNC_INTERVAL  diagnostic: the shipper's wal.sync_interval (and sync_bytes 1GiB), to see how
 #                      much of its time goes to fsync (default: the shipper's defaults, 200ms / 4MiB)
 #   LOGPIPE_BUILD_DIR  where logpipe-shipper and bench/tcp_loadgen were built (default <repo>/build)
@@ -34,6 +36,7 @@ C=${BENCH_CONNECTIONS:-8}
 R=${BENCH_RUNS:-3}
 B=${BENCH_BROKER:-127.0.0.1:9092}
 TIMEOUT=${BENCH_TIMEOUT:-600}
+TOOLS=${BENCH_TOOLS:-kcat kcat-record shipper rsyslog}
 build=${LOGPIPE_BUILD_DIR:-$repo/build}
 shipper_bin=$build/shipper/logpipe-shipper
 loadgen=$build/bench/tcp_loadgen/tcp_loadgen
@@ -68,6 +71,7 @@ if ! [[ -x /usr/sbin/rsyslogd && -n $(find /usr/lib -name omkafka.so 2>/dev/null
   fi
 fi
 [[ -n $rsyslog_na || -x /usr/sbin/rsyslogd ]] || rsyslog_na="no /usr/sbin/rsyslogd"
+[[ " $TOOLS " == *" rsyslog "* ]] || rsyslog_na="not run (BENCH_TOOLS)"
 rsyslog_version=$([[ -x /usr/sbin/rsyslogd ]] && /usr/sbin/rsyslogd -v 2>/dev/null | head -1 | awk '{print $2}' | tr -d ',' || echo "-")
 
 KCAT_PROPS=(-X compression.codec=zstd -X linger.ms=20 -X enable.idempotence=true -X acks=all)
@@ -130,6 +134,27 @@ run_kcat() {  # run_kcat <topic>: the same lines from a file, timed from start t
     { record kcat-file 0 0 0 "failed:$(tail -1 "$tmp/kcat.err" | tr ' ' _ | cut -c1-100)"; return; }
   t1=$(now)
   record kcat-file "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
+}
+
+# kcat-record: kcat producing the records the shipper writes for these lines instead of bare lines: the same
+# key and the five headers of a TCP record (packed lp.v, lp.peer.ip, lp.peer.port, lp.read_us, lp.offset),
+# with the lengths of the shipper's (static: kcat's -H is), round-robin over 8 connection keys, and the
+# shipper's compression level. No TCP and no WAL: what one librdkafka producer does with these records when
+# the input costs nothing, the ceiling for any receiver that writes them. Its distance to kcat-file is the
+# cost of the metadata in the records.
+run_kcat_record() {  # run_kcat_record <topic>
+  local t0 t1
+  if [[ ! -s $tmp/keyed-lines ]]; then
+    awk '{printf "bench|tcp:347215099b227064e4e006c0b5c4aed9|127.0.0.1:%d\t%s\n", 35650 + NR % 8, $0}' "$tmp/lines" > "$tmp/keyed-lines"
+  fi
+  local hdr=(-H "lp.v=2"$'\t'"tcp"$'\t'"json"$'\t'"bench"$'\t'"bench"$'\t'"tcp:347215099b227064e4e006c0b5c4aed9"$'\t'
+             -H "lp.peer.ip=127.0.0.1" -H "lp.peer.port=35656" -H "lp.read_us=1795507913026762" -H "lp.offset=123456")
+  t0=$(now)
+  /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" kcat -P -b "$B" -t "$1" "${KCAT_PROPS[@]}" -X compression.level=1 \
+    -X partitioner=murmur2_random -K $'\t' "${hdr[@]}" -l "$tmp/keyed-lines" 2>"$tmp/kcat.err" ||
+    { record kcat-record 0 0 0 "failed:$(tail -1 "$tmp/kcat.err" | tr ' ' _ | cut -c1-100)"; return; }
+  t1=$(now)
+  record kcat-record "$(echo "$t1 - $t0" | bc)" $(time_fields "$tmp/time") ok
 }
 
 run_sink() {  # the generator alone: loadgen -> discarding sink, timed by the generator itself
@@ -215,13 +240,14 @@ echo "events: $N over $C connections; broker $B; $R rounds; topics bench-tcp-<re
 "$loadgen" dump --events "$N" >"$tmp/lines" || die "tcp_loadgen dump failed"
 for ((r = 1; r <= R; r++)); do
   run_sink; tail -1 "$tmp/results" >&2
-  for tool in kcat shipper rsyslog; do
+  for tool in $TOOLS; do
     [[ $tool == rsyslog && -n $rsyslog_na ]] && continue
     topic=bench-tcp-$tool-$runid-$r
     make_topic "$topic"
     echo "round $r/$R: $tool -> $topic" >&2
     case $tool in
       kcat) run_kcat "$topic" ;;
+      kcat-record) run_kcat_record "$topic" ;;
       shipper) run_shipper "$topic" ;;
       rsyslog) run_rsyslog "$topic" ;;
     esac
@@ -238,6 +264,7 @@ echo "input: $N events over $C concurrent connections on loopback, ${bytes:-?} b
 echo "all: librdkafka $(dpkg-query -W -f '${Version}' librdkafka1 2>/dev/null || echo '?'), compression.codec=zstd linger.ms=20 enable.idempotence=true acks=all"
 echo "  logpipe-shipper: TCP input (json_lines) with its defaults${BENCH_WAL_SYNC_INTERVAL:+ except wal.sync_interval=$BENCH_WAL_SYNC_INTERVAL sync_bytes=1GiB}, WAL on local disk; records carry a key and headers"
 echo "  kcat-file: kcat -P -l <the same lines in a file> -X <the four above>, value only (no TCP, no key, no headers); seconds = its process start to exit"
+echo "  kcat-record: kcat -P -K -H -l, the shipper's records for the same lines (key and five headers, lengths as the shipper's) with its compression.level=1 and partitioner; no TCP, no WAL: the ceiling for these records"
 echo "  rsyslog ${rsyslog_version}: imtcp (LF framing) -> omkafka template %rawmsg%, partitions.auto=on, resubmitOnFailure=on; default queues"
 echo "seconds: wall, first connection to the topic holding all N events (end offsets polled every ~0.1 s); loadgen-sink: the generator's own time"
 echo "CPU s/M events: user+sys of the receiving process (incl. start and shutdown) per million events, median; RSS: max over runs"
@@ -246,13 +273,13 @@ awk -v N="$N" -v R="$R" -v na="$rsyslog_na" "$AWK_MEDIAN"'
   $5 == "ok" { k = $1; n[k]++; w[k, n[k]] = $2; c[k, n[k]] = $3; if ($4 > rss[k]) rss[k] = $4 }
   $5 != "ok" { bad[$1] = bad[$1] " " $5 }
   END {
-    order[1] = "loadgen-sink"; order[2] = "kcat-file"; order[3] = "logpipe-shipper"; order[4] = "rsyslog"
+    order[1] = "loadgen-sink"; order[2] = "kcat-file"; order[3] = "kcat-record"; order[4] = "logpipe-shipper"; order[5] = "rsyslog"
     printf "%-16s %9s %8s %10s %14s %9s %12s  %s\n", "receiver", "events", "seconds", "events/s", "CPU s/M events", "RSS MiB", "vs rsyslog", "runs"
     if (n["rsyslog"] > 0) { for (i = 1; i <= n["rsyslog"]; i++) rw[i] = w["rsyslog", i]; rs = median(rw, n["rsyslog"]) }
-    for (o = 1; o <= 4; o++) {
+    for (o = 1; o <= 5; o++) {
       k = order[o]
       if (k == "rsyslog" && na != "") { printf "%-16s n/a (%s)\n", k, na; continue }
-      if (n[k] == 0) { printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
+      if (n[k] == 0) { if (bad[k] == "") printf "%-16s n/a (not run)\n", k; else printf "%-16s n/a (no successful run:%s)\n", k, bad[k]; continue }
       for (i = 1; i <= n[k]; i++) { ww[i] = w[k, i]; cc[i] = c[k, i] }
       mw = median(ww, n[k]); mc = median(cc, n[k])
       ratio = (rs > 0 && k != "loadgen-sink") ? sprintf("%.2fx", rs / mw) : "-"
