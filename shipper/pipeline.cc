@@ -29,6 +29,11 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       truncations_(m.counter("logpipe_shipper_truncations_total", "files found truncated (copytruncate)")),
       bytes_dropped_deleted_(m.counter("logpipe_shipper_bytes_dropped_total",
                                        "bytes never read, by reason", {{"reason", "deleted_file_timeout"}})),
+      records_cut_(m.counter("logpipe_shipper_records_cut_total",
+                             "records the broker refused as too large, produced again with the first half of "
+                             "their value, tagged _truncated (once per cut)")),
+      lines_dropped_too_large_(m.counter("logpipe_shipper_lines_dropped_total", "lines not shipped, by reason",
+                                         {{"reason", "too_large_for_broker"}})),
       container_unparsed_(m.counter("logpipe_shipper_container_unparsed_total",
                                     "lines of docker/cri inputs that were not runtime records (shipped as read, tagged)")),
       files_open_(m.gauge("logpipe_shipper_files_open", "files being tailed")),
@@ -376,8 +381,7 @@ size_t Pipeline::run_once() {
 
 void Pipeline::on_delivery(uint64_t token, const Status& status) {
   if (token < first_token_ || token - first_token_ >= slots_.size()) return;
-  Slot& slot = slots_[token - first_token_];
-  if (slot.file == nullptr) return;  // already acknowledged
+  if (slots_[token - first_token_].file == nullptr) return;  // already acknowledged
   if (!status.ok()) {
     // A producer that cannot give the record back (not ours): nothing to produce again from. Count it;
     // the watermark stays behind the line, so it is read and sent again after a restart.
@@ -386,6 +390,11 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
     return;
   }
   lines_acked_.inc();
+  settle(token);
+}
+
+void Pipeline::settle(uint64_t token) {
+  Slot& slot = slots_[token - first_token_];
   in_flight_bytes_ -= slot.cost;
   --unacked_;
   slot.file->acks.acked(token);
@@ -397,13 +406,32 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
   }
 }
 
-void Pipeline::on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) {
+void Pipeline::on_delivery_failed(uint64_t token, const Status& status, kafka::DeliveryFailure why,
+                                  const kafka::RecordView& record) {
   if (token < first_token_ || token - first_token_ >= slots_.size() || slots_[token - first_token_].file == nullptr) return;
   // Not acknowledged: produce it again (from librdkafka's copy, handed back with the report) rather than
   // drop it; the watermark stays behind it meanwhile.
   delivery_failures_.inc();
-  log::warn("kafka delivery failed, will retry", {{"error", status.message()}});
-  waiting_.emplace_back(token, kafka::to_out_record(record));
+  kafka::OutRecord again = kafka::to_out_record(record);
+  if (why == kafka::DeliveryFailure::kTooLarge) {
+    // Unchanged it would be refused forever and hold its file back: cut it (pipeline.h).
+    const auto before = static_cast<int64_t>(again.value.size());
+    const std::string path(slots_[token - first_token_].file->path);
+    if (!kafka::cut_value_in_half(again)) {
+      lines_dropped_too_large_.inc();
+      log::error("kafka: the broker refuses a record as too large even with an empty value; dropping the line",
+                 {{"error", status.message()}, {"path", path}, {"key_bytes", static_cast<int64_t>(again.key.size())}});
+      settle(token);
+      return;
+    }
+    records_cut_.inc();
+    log::warn("kafka: the broker refused a record as too large; producing it again with half its value, tagged _truncated",
+              {{"error", status.message()}, {"path", path}, {"value_bytes_before", before},
+               {"value_bytes_now", static_cast<int64_t>(again.value.size())}});
+  } else {
+    log::warn("kafka delivery failed, will retry", {{"error", status.message()}});
+  }
+  waiting_.emplace_back(token, std::move(again));
 }
 
 void Pipeline::wait_for_work(std::chrono::milliseconds timeout) {

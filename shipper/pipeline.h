@@ -8,6 +8,12 @@
 // crash are sent again with the same (host, file identity, offset), which the indexer turns into the same
 // Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
 // best-effort after a delivery failure; idempotence keeps it otherwise).
+// One exception to "produced again unchanged": a record the broker refuses as too large (a line near
+// max_line_bytes that does not compress, above the broker's message.max.bytes) can never pass as it is. It
+// is produced again with the first half of its value, tagged _truncated, as often as needed, and counted
+// (logpipe_shipper_records_cut_total); so the file moves on instead of retrying it forever. Only a record
+// whose key and headers alone are too large (value already empty) is dropped, counted in
+// logpipe_shipper_lines_dropped_total{reason="too_large_for_broker"} and logged as an error.
 //
 // Memory and backpressure: one budget (memory_budget) covers what lines cost between reading and
 // acknowledgement: the read buffer, each record in librdkafka's queue with its headers and our slot for it
@@ -81,7 +87,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   Status shutdown();
 
   void on_delivery(uint64_t token, const Status& status) override;
-  void on_delivery_failed(uint64_t token, const Status& status, const kafka::RecordView& record) override;
+  void on_delivery_failed(uint64_t token, const Status& status, kafka::DeliveryFailure why,
+                          const kafka::RecordView& record) override;
 
   int64_t in_flight_bytes() const { return in_flight_bytes_; }
   // What counts against memory_budget now.
@@ -103,6 +110,8 @@ class Pipeline final : public kafka::DeliveryHandler {
     int64_t read_end = 0;  // end of the last line sent: where a new tailer of this file resumes
     std::chrono::steady_clock::time_point last_active;
   };
+  // The line of `token` is done with (acknowledged, or dropped): its file's watermark may pass it.
+  void settle(uint64_t token);
   // One line handed to the producer, at index token - first_token_ of slots_.
   struct Slot {
     FileState* file;  // null once acknowledged (the FileState may be gone by then)
@@ -181,6 +190,8 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& lines_truncated_;
   metrics::Counter& truncations_;
   metrics::Counter& bytes_dropped_deleted_;
+  metrics::Counter& records_cut_;
+  metrics::Counter& lines_dropped_too_large_;
   metrics::Counter& container_unparsed_;
   metrics::Gauge& files_open_;
   metrics::Gauge& in_flight_gauge_;

@@ -48,16 +48,29 @@ inline OutRecord to_out_record(const RecordView& r) {
   return out;
 }
 
+// The tag a record carries in lp.tags when its value was cut (also used for over-long lines).
+inline constexpr std::string_view kTruncatedTag = "_truncated";
+
+// For a record the broker refused as too large (DeliveryFailure::kTooLarge): keeps the first half of its
+// value and adds kTruncatedTag to its lp.tags (once). Returns false, and leaves the record alone, when the
+// value is already empty: then no cut can make it fit (its key and headers alone are too large).
+bool cut_value_in_half(OutRecord& record);
+
+// Why a delivery failed. kTooLarge: the broker refused the record for its size (its message.max.bytes is
+// below the record's batch); producing it again unchanged can never succeed. kRetry: anything else.
+enum class DeliveryFailure { kRetry, kTooLarge };
+
 class DeliveryHandler {
  public:
   virtual ~DeliveryHandler() = default;
   // Exactly one call per accepted produce(), with the caller's token. A failed status means the broker
   // did NOT acknowledge the record (after the client's own retries); the caller must not treat it as sent.
   virtual void on_delivery(uint64_t token, const Status& status) = 0;
-  // A failed delivery together with the record as it was produced (views valid during the call only), so
-  // a handler that keeps no copy of what it produced can produce it again. Producers call this instead
-  // of on_delivery() for failures; by default it forwards to on_delivery().
-  virtual void on_delivery_failed(uint64_t token, const Status& status, const RecordView& record) {
+  // A failed delivery together with why and the record as it was produced (views valid during the call
+  // only), so a handler that keeps no copy of what it produced can produce it again. Producers call this
+  // instead of on_delivery() for failures; by default it forwards to on_delivery().
+  virtual void on_delivery_failed(uint64_t token, const Status& status, DeliveryFailure why, const RecordView& record) {
+    (void)why;
     (void)record;
     on_delivery(token, status);
   }

@@ -34,7 +34,10 @@ struct RdKafkaProducer::Callbacks {
                             std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0),
                             {},
                             headers};
-    self->handler_.on_delivery_failed(token, Error(rd_kafka_err2str(m->err)), record);
+    // The broker's "message too large" covers the record's whole batch; librdkafka puts a record larger
+    // than batch.size (1,000,000 by default, below the broker's default limit) in a batch of its own.
+    const auto why = m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? DeliveryFailure::kTooLarge : DeliveryFailure::kRetry;
+    self->handler_.on_delivery_failed(token, Error(rd_kafka_err2str(m->err)), why, record);
   }
 
   static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {

@@ -50,6 +50,11 @@ TcpDelivery::TcpDelivery(Wal& wal, int64_t max_memory_bytes, Clock& clock, metri
       replayed_(m.counter("logpipe_tcp_events_replayed_total", "events read back from the WAL after a restart")),
       spilled_(m.counter("logpipe_tcp_events_spilled_total",
                          "events kept only in the WAL because max_memory_bytes was reached; read back later")),
+      cut_(m.counter("logpipe_tcp_events_cut_total",
+                     "events the broker refused as too large, produced again with the first half of their "
+                     "value, tagged _truncated (once per cut)")),
+      dropped_too_large_(m.counter("logpipe_tcp_events_dropped_total", "events read but not accepted by the WAL",
+                                   {{"reason", "too_large_for_broker"}})),
       wal_bytes_(m.gauge("logpipe_tcp_wal_bytes", "bytes of WAL segments on disk")),
       wal_unacked_(m.gauge("logpipe_tcp_wal_unacked_events", "events in the WAL not acknowledged by Kafka")),
       memory_gauge_(m.gauge("logpipe_tcp_pending_bytes", "memory held by TCP events not yet acknowledged")),
@@ -223,11 +228,30 @@ void TcpDelivery::on_delivery(uint64_t seq, const Status& status) {
   reread_.push_back(seq);
 }
 
-void TcpDelivery::on_delivery_failed(uint64_t seq, const Status& status, const kafka::RecordView& record) {
+void TcpDelivery::on_delivery_failed(uint64_t seq, const Status& status, kafka::DeliveryFailure why,
+                                     const kafka::RecordView& record) {
   // Not acknowledged: produce it again from the copy the report hands back (at least once; the same
   // lp.offset keeps the _id). Its memory stays counted until it is acknowledged.
   note_failure(status);
-  retry_.emplace_back(seq, kafka::to_out_record(record));
+  kafka::OutRecord again = kafka::to_out_record(record);
+  if (why == kafka::DeliveryFailure::kTooLarge) {
+    // Unchanged it would be refused forever and pin its WAL segment: cut it (tcp_delivery.h).
+    const auto before = static_cast<int64_t>(again.value.size());
+    if (!kafka::cut_value_in_half(again)) {
+      if (!settle(seq)) return;
+      wal_.ack(seq);
+      dropped_too_large_.inc();
+      log::error("tcp: the broker refuses an event as too large even with an empty value; dropping it",
+                 {{"error", status.message()}, {"seq", static_cast<int64_t>(seq)},
+                  {"key_bytes", static_cast<int64_t>(again.key.size())}});
+      return;
+    }
+    cut_.inc();
+    log::warn("tcp: the broker refused an event as too large; producing it again with half its value, tagged _truncated",
+              {{"error", status.message()}, {"seq", static_cast<int64_t>(seq)}, {"value_bytes_before", before},
+               {"value_bytes_now", static_cast<int64_t>(again.value.size())}});
+  }
+  retry_.emplace_back(seq, std::move(again));
 }
 
 void TcpDelivery::note_failure(const Status& status) {

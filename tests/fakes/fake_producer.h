@@ -31,7 +31,10 @@ class FakeProducer final : public kafka::Producer {
     for (auto& [token, r] : failed) {
       std::vector<kafka::HeaderView> headers;
       for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-      handler_.on_delivery_failed(token, Error("Broker: Message timed out"), kafka::RecordView{r.topic, r.key, r.value, {}, headers});
+      const bool too_large = max_record_bytes_ >= 0 && record_bytes(r) > max_record_bytes_;
+      handler_.on_delivery_failed(token, Error(too_large ? "Broker: Message size too large" : "Broker: Message timed out"),
+                                  too_large ? kafka::DeliveryFailure::kTooLarge : kafka::DeliveryFailure::kRetry,
+                                  kafka::RecordView{r.topic, r.key, r.value, {}, headers});
     }
   }
   Status flush(std::chrono::milliseconds t) override {
@@ -55,6 +58,24 @@ class FakeProducer final : public kafka::Producer {
     for (auto t : tokens) ack(t);
   }
   void cork(bool on) { corked_ = on; }
+  // Like a broker whose message.max.bytes is n: fail() reports records larger than n (key, value and
+  // headers' names and values) as too large (DeliveryFailure::kTooLarge); -1 (the default): never.
+  void set_max_record_bytes(int64_t n) { max_record_bytes_ = n; }
+  static int64_t record_bytes(const kafka::OutRecord& r) {
+    auto n = static_cast<int64_t>(r.key.size() + r.value.size());
+    for (const auto& [k, v] : r.headers) n += static_cast<int64_t>(k.size() + v.size());
+    return n;
+  }
+  // What a broker with set_max_record_bytes() does with everything in flight: fails the records above
+  // the limit, acknowledges the rest.
+  void settle_all_by_size() {
+    std::vector<uint64_t> tokens;
+    for (auto& [t, r] : in_flight_) tokens.push_back(t);
+    for (auto t : tokens) {
+      if (max_record_bytes_ >= 0 && record_bytes(in_flight_[t]) > max_record_bytes_) fail(t);
+      else ack(t);
+    }
+  }
 
   // Every accepted produce(), in order (a re-produced record appears again).
   const std::vector<std::pair<uint64_t, kafka::OutRecord>>& produced() const { return produced_; }
@@ -71,6 +92,7 @@ class FakeProducer final : public kafka::Producer {
   std::vector<std::pair<uint64_t, Status>> reports_;
   std::vector<std::pair<uint64_t, kafka::OutRecord>> failed_;
   bool corked_ = false;
+  int64_t max_record_bytes_ = -1;
 };
 
 }  // namespace logpipe::testing

@@ -139,6 +139,62 @@ TEST_CASE("a failed delivery is produced again, never dropped", "[shipper]") {
   CHECK(checkpointed_offset(h.dir) == 0);  // ...and checkpoints only the acknowledged prefix
 }
 
+namespace {
+// Rounds of "the broker answers everything in flight by size, the pipeline serves the reports and
+// produces again", until its checkpoint covers `end` (or 20 rounds).
+void settle_by_size(Harness& h, int64_t end) {
+  for (int i = 0; i < 20 && checkpointed_offset(h.dir) < end; ++i) {
+    h.producer->settle_all_by_size();
+    h.pipeline->run_once();  // delivers the reports
+    h.pipeline->run_once();  // produces again what failed
+    h.clock.advance(2s);     // checkpoint due
+    h.pipeline->run_once();
+  }
+}
+}  // namespace
+
+TEST_CASE("a line the broker refuses as too large is shipped cut in half and tagged until it fits, and its file moves on",
+          "[shipper]") {
+  Harness h;
+  const std::string big(4000, 'z');
+  append_file(h.dir.file("app.log"), "before\n" + big + "\nafter\n");  // ends at 7, 4008, 4014
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 3);
+  // A broker whose limit admits ~1000 bytes of value on these records, not 2000.
+  const int64_t fixed = FakeProducer::record_bytes(h.producer->produced()[0].second) - 6;
+  h.producer->set_max_record_bytes(fixed + 1100);
+  settle_by_size(h, 4014);
+
+  CHECK(checkpointed_offset(h.dir) == 4014);
+  const auto& produced = h.producer->produced();
+  REQUIRE(produced.size() == 5);  // before, big, after, big cut to 2000, big cut to 1000
+  CHECK(produced[3].second.value == big.substr(0, 2000));
+  CHECK(produced[4].second.value == big.substr(0, 1000));
+  CHECK(raw_header(produced[4].second, "lp.tags") == "_truncated");
+  CHECK(raw_header(produced[4].second, "lp.line") == raw_header(produced[1].second, "lp.line"));  // same identity
+  CHECK(produced[4].second.key == produced[1].second.key);
+  CHECK(h.registry.counter("logpipe_shipper_records_cut_total", "").value() == 2);
+  CHECK(h.registry.counter("logpipe_shipper_lines_acked_total", "").value() == 3);
+  CHECK(h.registry.counter("logpipe_shipper_lines_dropped_total", "", {{"reason", "too_large_for_broker"}}).value() == 0);
+}
+
+TEST_CASE("a line whose record is too large for the broker even when empty is dropped and counted, not retried forever",
+          "[shipper]") {
+  Harness h;
+  append_file(h.dir.file("app.log"), "before\n" + std::string(300, 'z') + "\nafter\n");  // ends at 7, 308, 314
+  h.pipeline->run_once();
+  REQUIRE(h.producer->produced().size() == 3);
+  // "before" and "after" pass; the cut record carries lp.tags=_truncated (17 bytes more): never passes.
+  const int64_t fixed = FakeProducer::record_bytes(h.producer->produced()[0].second) - 6;
+  h.producer->set_max_record_bytes(fixed + 12);
+  settle_by_size(h, 314);
+
+  CHECK(checkpointed_offset(h.dir) == 314);
+  CHECK(h.registry.counter("logpipe_shipper_lines_dropped_total", "", {{"reason", "too_large_for_broker"}}).value() == 1);
+  CHECK(h.registry.counter("logpipe_shipper_lines_acked_total", "").value() == 2);
+  CHECK(h.producer->produced().back().second.value.empty());  // cut down to nothing before giving up
+}
+
 TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged", "[shipper]") {
   Harness h([](shipper::ShipperConfig& c) { c.memory_budget = 10; });
   std::string data;

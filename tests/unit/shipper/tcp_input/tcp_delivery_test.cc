@@ -117,6 +117,48 @@ TEST_CASE("tcp delivery: a failed delivery is produced again with the same WAL s
   CHECK(r.wal->unacked_count() == 0);
 }
 
+TEST_CASE("tcp delivery: an event the broker refuses as too large is produced again cut in half and tagged until it "
+          "fits, and leaves the WAL",
+          "[shipper][tcp]") {
+  Rig r;
+  const std::string big = "{\"message\":\"" + std::string(4000, 'z') + "\"}";
+  REQUIRE(r.delivery->accept(origin(), big, 1, false, true) == EventSink::Accept::kAccepted);  // partial: tagged already
+  r.delivery->service();
+  REQUIRE(r.producer->produced().size() == 1);
+  const int64_t fixed = FakeProducer::record_bytes(r.producer->produced()[0].second) - static_cast<int64_t>(big.size());
+  r.producer->set_max_record_bytes(fixed + 1100);
+  for (int i = 0; i < 10 && r.wal->unacked_count() > 0; ++i) {
+    r.producer->settle_all_by_size();
+    r.delivery->service();
+  }
+  CHECK(r.wal->unacked_count() == 0);
+  const auto& produced = r.producer->produced();
+  REQUIRE(produced.size() == 3);  // whole, cut to ~2000, cut to ~1000
+  CHECK(produced[2].second.value == big.substr(0, big.size() / 2 / 2));
+  CHECK(header(produced[2].second, kafka::header::kTags) == "_partial_line,_truncated");
+  CHECK(header(produced[2].second, kafka::header::kOffset) == "1");
+  CHECK(r.registry.counter("logpipe_tcp_events_cut_total", "").value() == 2);
+  CHECK(r.registry.counter("logpipe_tcp_events_acked_total", "").value() == 1);
+}
+
+TEST_CASE("tcp delivery: an event too large for the broker even when empty is dropped from the WAL and counted",
+          "[shipper][tcp]") {
+  Rig r;
+  REQUIRE(r.delivery->accept(origin(), std::string(300, 'z'), 1, false, false) == EventSink::Accept::kAccepted);
+  r.delivery->service();
+  REQUIRE(r.producer->produced().size() == 1);
+  // The cut record carries lp.tags=_truncated (17 bytes more than the whole one without tags): never passes.
+  r.producer->set_max_record_bytes(FakeProducer::record_bytes(r.producer->produced()[0].second) - 300 + 12);
+  for (int i = 0; i < 20 && r.wal->unacked_count() > 0; ++i) {
+    r.producer->settle_all_by_size();
+    r.delivery->service();
+  }
+  CHECK(r.wal->unacked_count() == 0);
+  CHECK(r.registry.counter("logpipe_tcp_events_dropped_total", "", {{"reason", "too_large_for_broker"}}).value() == 1);
+  CHECK(r.registry.counter("logpipe_tcp_events_acked_total", "").value() == 0);
+  CHECK(r.delivery->in_memory() == 0);
+}
+
 TEST_CASE("tcp delivery: after a crash, the WAL's unacknowledged events are produced again with the same identity",
           "[shipper][tcp]") {
   Rig r;

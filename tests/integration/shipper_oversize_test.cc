@@ -1,0 +1,104 @@
+// A line the real broker refuses as too large: just under the shipper's max_line_bytes (1 MiB) and
+// incompressible, its record is above the broker's default message.max.bytes (1,048,588 bytes per
+// batch). The shipper must ship it cut and tagged _truncated, ship the lines after it, and move its
+// checkpoint past it, instead of producing it again forever (shipper/pipeline.h). Kafka is read back
+// with kcat.
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <regex>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "tests/fakes/temp_dir.h"
+#include "tests/integration/process.h"
+#include "tests/integration/stack.h"
+
+using namespace logpipe::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Bytes no compressor shrinks (xorshift64), without the line separator.
+std::string incompressible(size_t n) {
+  std::string s(n, '\0');
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (auto& c : s) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x >> 56);
+    if (c == '\n') c = 'n';
+  }
+  return s;
+}
+
+int64_t checkpointed(const std::string& cp) {
+  const auto r = run_command("cat '" + cp + "' 2>/dev/null");
+  std::smatch m;
+  static const std::regex kOffset("\"offset\":([0-9]+)");
+  return std::regex_search(r.out, m, kOffset) ? std::stoll(m[1].str()) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("a line above the broker's message.max.bytes is shipped cut and tagged, and its file moves on",
+          "[integration]") {
+  REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string topic = "oversize" + std::to_string(::getpid()) + "x" +
+                            std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  std::string content;
+  for (int i = 0; i < 5; ++i) content += "before " + std::to_string(i) + "\n";
+  const std::string big = incompressible(1048500);
+  content += big + "\n";
+  for (int i = 0; i < 5; ++i) content += "after " + std::to_string(i) + "\n";
+  write_file(dir.file("app.log"), content);
+  write_file(dir.file("shipper.yaml"),
+             "host: oversize-host\n"
+             "kafka:\n  brokers: " + kafka_address() + "\n  topic: " + topic + "\n"
+             "inputs:\n  - paths: \"" + dir.file("app.log") + "\"\n    service: oversize\n"
+             "state:\n  checkpoint_file: " + dir.file("cp.json") + "\n  checkpoint_interval: 100ms\n"
+             "status_listen: 127.0.0.1:0\n");
+  ChildProcess shipper({LOGPIPE_SHIPPER_BIN, "-c", dir.file("shipper.yaml")}, dir.file("shipper.out"));
+  REQUIRE(shipper.started());
+
+  // Before the fix the checkpoint stayed at the start of the big line, and the shipper produced it again
+  // hundreds of times a second.
+  const auto size = static_cast<int64_t>(content.size());
+  CHECK(wait_until([&] { return checkpointed(dir.file("cp.json")) == size; }, 60s));
+  shipper.stop(SIGTERM);
+
+  // One line per record: value length and the tags header (kcat prints headers as name=value,...).
+  const auto r = run_command("kcat -C -b " + kafka_address() + " -t " + topic +
+                             " -o beginning -e -q -f '%S %h\\n' | grep -ao '^[0-9]* \\|lp.tags=[^,]*' | tr '\\n' ' '");
+  REQUIRE(r.exit_code == 0);
+  std::istringstream in(r.out);
+  std::string tok;
+  int records = 0, cut = 0;
+  size_t cut_size = 0;
+  std::vector<std::pair<size_t, std::string>> seen;  // value length, lp.tags
+  while (in >> tok) {
+    if (tok.rfind("lp.tags=", 0) == 0) {
+      if (!seen.empty()) seen.back().second = tok.substr(8);
+    } else {
+      seen.emplace_back(std::stoul(tok), "");
+    }
+  }
+  for (const auto& [len, tags] : seen) {
+    ++records;
+    if (tags == "_truncated") {
+      ++cut;
+      cut_size = len;
+    }
+  }
+  CHECK(records == 11);  // every line once: 5 before, the big one cut, 5 after
+  CHECK(cut == 1);
+  CHECK(cut_size == big.size() / 2);
+  const std::string out = run_command("cat '" + dir.file("shipper.out") + "'").out;
+  CHECK(out.find("producing it again with half its value") != std::string::npos);
+}
