@@ -428,8 +428,11 @@ void Pipeline::on_delivery_failed(uint64_t token, const Status& status, kafka::D
     log::warn("kafka: the broker refused a record as too large; producing it again with half its value, tagged _truncated",
               {{"error", status.message()}, {"path", path}, {"value_bytes_before", before},
                {"value_bytes_now", static_cast<int64_t>(again.value.size())}});
-  } else {
-    log::warn("kafka delivery failed, will retry", {{"error", status.message()}});
+  } else if (clock_.now() - last_failure_log_ > std::chrono::seconds(10)) {
+    // An outage fails every record in flight: one line per 10 s, the counter has the number.
+    last_failure_log_ = clock_.now();
+    log::warn("kafka delivery failed, will retry (logged at most every 10 s; logpipe_shipper_kafka_delivery_failures_total counts them)",
+              {{"error", status.message()}});
   }
   waiting_.emplace_back(token, std::move(again));
 }

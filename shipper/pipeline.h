@@ -180,6 +180,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   std::vector<TailedLine> owned_, staged_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   std::chrono::steady_clock::time_point last_scan_;
+  std::chrono::steady_clock::time_point last_failure_log_{};  // "will retry" is logged once per 10 s at most
   bool dirty_ = false;
   bool rescan_now_ = true;
 
