@@ -164,11 +164,28 @@ Status RdKafkaProducer::produce_view(const RecordView& r, uint64_t token) {
   vu[6].u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(token));
   if (rd_kafka_error_t* error = rd_kafka_produceva(rk_, vu, 7)) {
     rd_kafka_headers_destroy(hdrs);  // ownership passes to librdkafka only on success
+    const bool too_large = rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
     std::string message = rd_kafka_error_string(error);
     rd_kafka_error_destroy(error);
+    if (too_large) {
+      refused_.emplace_back(token, to_out_record(r));
+      return Status::Ok();
+    }
     return Error(std::move(message));
   }
   return Status::Ok();
+}
+
+void RdKafkaProducer::report_refused() {
+  auto refused = std::move(refused_);
+  refused_.clear();
+  for (const auto& [token, r] : refused) {
+    std::vector<HeaderView> headers;
+    headers.reserve(r.headers.size());
+    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+    handler_.on_delivery_failed(token, Error("Local: record larger than message.max.bytes"), DeliveryFailure::kTooLarge,
+                                RecordView{r.topic, r.key, r.value, {}, headers});
+  }
 }
 
 void RdKafkaProducer::probe_if_idle_and_disconnected() {
@@ -191,15 +208,20 @@ void RdKafkaProducer::poll(std::chrono::milliseconds timeout) {
     while (::read(wake_[0], buf, sizeof buf) > 0) {
     }
   }
+  if (!refused_.empty()) {
+    report_refused();
+    timeout = std::chrono::milliseconds(0);  // there was something to serve
+  }
   rd_kafka_poll(rk_, static_cast<int>(timeout.count()));
 }
 
 Status RdKafkaProducer::flush(std::chrono::milliseconds timeout) {
+  report_refused();
   const auto err = rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return Error(rd_kafka_err2str(err));
   return Status::Ok();
 }
 
-int64_t RdKafkaProducer::in_flight() const { return rd_kafka_outq_len(rk_); }
+int64_t RdKafkaProducer::in_flight() const { return rd_kafka_outq_len(rk_) + static_cast<int64_t>(refused_.size()); }
 
 }  // namespace logpipe::kafka

@@ -63,6 +63,11 @@ class RdKafkaProducer final : public Producer {
   std::atomic<bool> connected_{true};
   int wake_[2] = {-1, -1};  // pipe librdkafka writes to when its main queue (delivery reports) gets work
   std::chrono::steady_clock::time_point last_probe_{};
+  // Records librdkafka's own size check (message.max.bytes) refused at produce(): accepted here and
+  // reported failed as too large at the next poll() or flush(), so the handler cuts them instead of
+  // producing them again unchanged (which would refuse them forever and hold back everything behind).
+  std::vector<std::pair<uint64_t, OutRecord>> refused_;
+  void report_refused();
 };
 
 }  // namespace logpipe::kafka

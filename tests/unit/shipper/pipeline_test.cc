@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/kafka/rdkafka_producer.h"
 #include "common/metrics.h"
 #include "shipper/pipeline.h"
 #include "tests/fakes/fake_producer.h"
@@ -193,6 +194,24 @@ TEST_CASE("a line whose record is too large for the broker even when empty is dr
   CHECK(h.registry.counter("logpipe_shipper_lines_dropped_total", "", {{"reason", "too_large_for_broker"}}).value() == 1);
   CHECK(h.registry.counter("logpipe_shipper_lines_acked_total", "").value() == 2);
   CHECK(h.producer->produced().back().second.value.empty());  // cut down to nothing before giving up
+}
+
+TEST_CASE("a line above the producer's own message.max.bytes is cut until librdkafka takes it, and does not hold back "
+          "the lines after it",
+          "[shipper]") {
+  Harness h;
+  // The real client (no broker needed: produce() only queues), with a limit a user could set in
+  // kafka.properties: 2000 bytes for value, key and headers together.
+  auto real = kafka::RdKafkaProducer::create({{"bootstrap.servers", "127.0.0.1:1"}, {"message.max.bytes", "2000"}},
+                                             *h.pipeline);
+  REQUIRE(real.ok());
+  h.pipeline->set_producer(real->get());
+  append_file(h.dir.file("app.log"), "before\n" + std::string(8000, 'z') + "\nafter\n");
+  for (int i = 0; i < 10; ++i) h.pipeline->run_once();
+  // 8000 -> 4000 -> 2000 (still above with its key and headers) -> 1000: three cuts, then queued.
+  CHECK(h.registry.counter("logpipe_shipper_records_cut_total", "").value() == 3);
+  CHECK((*real)->in_flight() == 3);  // before, the cut line, after: nothing waits behind the big one
+  h.pipeline->set_producer(h.producer.get());
 }
 
 TEST_CASE("reading stops at the in-flight budget and resumes when acknowledged", "[shipper]") {
