@@ -12,7 +12,8 @@ void declare(config::Reader& r, ShipperConfig& c) {
     auto k = r.section("kafka", "where lines go");
     c.kafka_brokers = k.string("brokers", "127.0.0.1:9092", "bootstrap servers, comma-separated");
     c.kafka_topic = k.string("topic", "logs",
-                             "topic lines are produced to; may use {service}, {host}, {label.NAME}, e.g. logs-{service}");
+                             "topic lines are produced to; may use {service}, {host}, {label.NAME}, e.g. logs-{service}; what it "
+                             "names must be a valid Kafka topic name (checked at start)");
     c.kafka_properties = k.string_map(
         "properties", "any librdkafka producer property (SASL, TLS, batching); overrides the defaults");
     k.finish();
@@ -98,6 +99,15 @@ Result<std::string> topic_for(const std::string& topic_template, const InputConf
     }
     pos = close + 1;
   }
+  // Kafka refuses other names only when the first record arrives, and the shipper would retry that
+  // record forever, so check here: a config error instead of a stalled input.
+  const bool legal = !out.empty() && out.size() <= 249 && out != "." && out != ".." &&
+                     std::all_of(out.begin(), out.end(), [](char ch) {
+                       return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                              ch == '.' || ch == '_' || ch == '-';
+                     });
+  if (!legal)
+    return Error("'" + out + "' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..')");
   return out;
 }
 

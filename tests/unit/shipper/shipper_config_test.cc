@@ -44,12 +44,27 @@ TEST_CASE("shipper config: topic templates use service, host and labels, unknown
   CHECK_FALSE(topic_for("logs-{nope}", in, "h").ok());
   CHECK_FALSE(topic_for("logs-{label.missing}", in, "h").ok());
   CHECK_FALSE(topic_for("logs-{service", in, "h").ok());
+  // Names Kafka would refuse at the first record are config errors.
+  in.service = "check out/v2";
+  CHECK(topic_for("logs-{service}", in, "h").error().message() ==
+        "'logs-check out/v2' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..')");
+  CHECK(topic_for("logs", in, "h").ok());  // the service is not in it
+  CHECK_FALSE(topic_for(std::string(250, 'a'), in, "h").ok());
+  CHECK(topic_for(std::string(249, 'a'), in, "h").ok());
+  CHECK_FALSE(topic_for("..", in, "h").ok());
+  in.service = "checkout";
 
   TempDir dir;
   write_file(dir.file("c.yaml"), "kafka: {topic: 'logs-{labl.team}'}\ninputs: [{paths: /a.log, service: a}]\n");
   auto c = load_config(dir.file("c.yaml"));
   REQUIRE_FALSE(c.ok());
   CHECK(c.error().message().find("kafka.topic (for inputs[0]): unknown placeholder {labl.team}") != std::string::npos);
+
+  write_file(dir.file("d.yaml"), "kafka: {topic: 'logs-{service}'}\ninputs: [{paths: /a.log, service: ok}, {paths: /b.log, service: 'my app'}]\n");
+  auto d = load_config(dir.file("d.yaml"));
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message().find("kafka.topic (for inputs[1]): 'logs-my app' is not a valid Kafka topic name") != std::string::npos);
+  CHECK(d.error().message().find("inputs[0]") == std::string::npos);
 }
 
 TEST_CASE("shipper config: host and service with control characters are refused (they travel tab-separated)", "[shipper]") {
