@@ -22,6 +22,11 @@ Pipeline::Pipeline(ShipperConfig config, Clock& clock, metrics::Registry& m)
       lines_read_(m.counter("logpipe_shipper_lines_read_total", "complete lines read from files")),
       bytes_read_(m.counter("logpipe_shipper_bytes_read_total", "bytes of lines read from files")),
       lines_acked_(m.counter("logpipe_shipper_lines_acked_total", "lines acknowledged by Kafka")),
+      bytes_acked_(m.counter("logpipe_shipper_bytes_acked_total", "bytes of lines acknowledged by Kafka (as read)")),
+      lines_sent_(m.counter("logpipe_shipper_lines_sent_total",
+                            "records handed to the Kafka client (each attempt: re-produced ones count again)")),
+      bytes_sent_(m.counter("logpipe_shipper_bytes_sent_total",
+                            "bytes of the values handed to the Kafka client (each attempt)")),
       delivery_failures_(m.counter("logpipe_shipper_kafka_delivery_failures_total",
                                    "records Kafka did not acknowledge (they are produced again)")),
       lines_truncated_(m.counter("logpipe_shipper_lines_truncated_total",
@@ -229,6 +234,8 @@ Pipeline::FileState& Pipeline::state_for(const std::string& path, const FileIden
 void Pipeline::produce_waiting() {
   while (!waiting_.empty()) {
     if (!producer_->produce(waiting_.front().second, waiting_.front().first).ok()) return;  // queue full: next round
+    lines_sent_.inc();
+    bytes_sent_.inc(waiting_.front().second.value.size());
     waiting_.pop_front();
   }
 }
@@ -244,7 +251,7 @@ void Pipeline::ship(Tail& tail, FileState& state, const ShipLine& line, int64_t 
   for (const auto& h : own) cost += static_cast<int64_t>(h.name.size() + h.value.size());
 
   const uint64_t token = next_token_++;
-  slots_.push_back(Slot{&state, line.end_offset, read_micros, cost});
+  slots_.push_back(Slot{&state, line.end_offset, read_micros, cost, static_cast<int64_t>(line.text.size())});
   ++unacked_;
   in_flight_bytes_ += cost;
   state.acks.sent(token, line.end_offset);
@@ -253,7 +260,12 @@ void Pipeline::ship(Tail& tail, FileState& state, const ShipLine& line, int64_t 
   if (line.truncated) lines_truncated_.inc();
   if (line.unparsed) container_unparsed_.inc();
   // Once one record waits, the ones after it wait too (they would overtake it otherwise).
-  if (!waiting_.empty() || !producer_->produce_view(view, token).ok()) waiting_.emplace_back(token, kafka::to_out_record(view));
+  if (!waiting_.empty() || !producer_->produce_view(view, token).ok()) {
+    waiting_.emplace_back(token, kafka::to_out_record(view));
+    return;
+  }
+  lines_sent_.inc();
+  bytes_sent_.inc(line.text.size());
 }
 
 size_t Pipeline::read_tail(Tail& tail) {
@@ -390,6 +402,7 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
     return;
   }
   lines_acked_.inc();
+  bytes_acked_.inc(static_cast<uint64_t>(slots_[token - first_token_].bytes));
   settle(token);
 }
 

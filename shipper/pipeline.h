@@ -117,7 +117,8 @@ class Pipeline final : public kafka::DeliveryHandler {
     FileState* file;  // null once acknowledged (the FileState may be gone by then)
     int64_t end_offset;
     int64_t read_micros;
-    int64_t cost;  // counted against memory_budget
+    int64_t cost;   // counted against memory_budget
+    int64_t bytes;  // of the line as read (for bytes_acked)
   };
   // A line as it leaves the tailer (views), the container unwrapper or the multiline joiner (owned).
   struct ShipLine {
@@ -187,6 +188,9 @@ class Pipeline final : public kafka::DeliveryHandler {
   metrics::Counter& lines_read_;
   metrics::Counter& bytes_read_;
   metrics::Counter& lines_acked_;
+  metrics::Counter& bytes_acked_;
+  metrics::Counter& lines_sent_;
+  metrics::Counter& bytes_sent_;
   metrics::Counter& delivery_failures_;
   metrics::Counter& lines_truncated_;
   metrics::Counter& truncations_;

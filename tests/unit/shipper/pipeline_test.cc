@@ -269,6 +269,31 @@ TEST_CASE("at the budget, reading resumes only once an eighth of it is free, not
   CHECK(produced.size() == 3000);
 }
 
+TEST_CASE("lines and bytes are counted when read, when handed to Kafka and when acknowledged", "[shipper]") {
+  Harness h;
+  const auto value = [&](const char* name) { return h.registry.counter(name, "").value(); };
+  h.producer->cork(true);  // the client's queue is full: read, not sent
+  append_file(h.dir.file("app.log"), "hello\nworld!\n");
+  h.pipeline->run_once();
+  CHECK(value("logpipe_shipper_lines_read_total") == 2);
+  CHECK(value("logpipe_shipper_bytes_read_total") == 11);
+  CHECK(value("logpipe_shipper_lines_sent_total") == 0);
+  h.producer->cork(false);
+  h.pipeline->run_once();
+  CHECK(value("logpipe_shipper_lines_sent_total") == 2);
+  CHECK(value("logpipe_shipper_bytes_sent_total") == 11);
+  CHECK(value("logpipe_shipper_lines_acked_total") == 0);
+  h.producer->ack(h.producer->produced()[1].first);
+  h.pipeline->run_once();
+  CHECK(value("logpipe_shipper_lines_acked_total") == 1);
+  CHECK(value("logpipe_shipper_bytes_acked_total") == 6);  // "world!"
+  h.producer->fail(h.producer->produced()[0].first);  // produced again: sent counts each attempt
+  h.pipeline->run_once();
+  h.pipeline->run_once();
+  CHECK(value("logpipe_shipper_lines_sent_total") == 3);
+  CHECK(value("logpipe_shipper_bytes_sent_total") == 16);
+}
+
 TEST_CASE("a full producer queue holds records back without losing them", "[shipper]") {
   Harness h;
   h.producer->cork(true);
