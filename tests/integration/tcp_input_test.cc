@@ -259,3 +259,47 @@ TEST_CASE("tcp input: kill -9 of the shipper loses no accepted event, the WAL is
   CHECK(shipper.metric("logpipe_tcp_events_replayed_total") >= kTotal - acked_before_kill);
   CHECK(shipper.stop(SIGTERM) == 0);
 }
+
+TEST_CASE("tcp input: an event above the broker's message.max.bytes reaches Kafka cut and tagged, and leaves the WAL",
+          "[integration][tcp]") {
+  REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string topic = unique("tcpbig");
+  Shipper shipper(dir, topic, "5");
+  shipper.start();
+  // Just under max_line_bytes (1 MiB) and incompressible: with its key and headers above the broker's
+  // default message.max.bytes (1,048,588 per batch). No separators, tabs or CRs in it (read_topic splits on them).
+  std::string big(1048500, '\0');
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (auto& c : big) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x >> 56);
+    if (c == '\n' || c == '\0' || c == '\t' || c == '\r') c = 'x';
+  }
+  big[0] = 'x';  // not '[' (a JSON array would be split) nor blank
+  {
+    PlainClient c(shipper.tcp_port());
+    REQUIRE(c.connected());
+    REQUIRE(c.send("{\"message\":\"before\"}\n" + big + "\n{\"message\":\"after\"}\n"));
+    c.half_close();
+    REQUIRE(c.wait_server(30s) == 0);
+  }
+  std::vector<KafkaRecord> records;
+  REQUIRE(wait_until([&] { return (records = read_topic(topic)).size() >= 3; }, 60s));
+  REQUIRE(records.size() == 3);
+  int cut = 0;
+  for (const auto& r : records) {
+    if (r.value.size() > 100) {
+      ++cut;
+      CHECK(r.value == big.substr(0, big.size() / 2));
+      CHECK(r.headers.at("lp.tags") == "_truncated");
+    }
+  }
+  CHECK(cut == 1);
+  CHECK(wait_until([&] { return shipper.metric("logpipe_tcp_events_acked_total") == 3; }, 30s));
+  CHECK(shipper.metric("logpipe_tcp_events_cut_total") == 1);
+  CHECK(shipper.metric("logpipe_tcp_wal_unacked_events") == 0);
+  CHECK(shipper.stop(SIGTERM) == 0);
+}
