@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fakes/incompressible.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
 #include "tests/integration/stack.h"
@@ -22,20 +23,6 @@ using namespace logpipe::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Bytes no compressor shrinks (xorshift64), without the line separator.
-std::string incompressible(size_t n) {
-  std::string s(n, '\0');
-  uint64_t x = 0x9E3779B97F4A7C15ull;
-  for (auto& c : s) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x >> 56);
-    if (c == '\n') c = 'n';
-  }
-  return s;
-}
 
 int64_t checkpointed(const std::string& cp) {
   const auto r = run_command("cat '" + cp + "' 2>/dev/null");
@@ -54,7 +41,7 @@ TEST_CASE("a line above the broker's message.max.bytes is shipped cut and tagged
                             std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
   std::string content;
   for (int i = 0; i < 5; ++i) content += "before " + std::to_string(i) + "\n";
-  const std::string big = incompressible(1048500);
+  const std::string big = incompressible_line(1048500);
   content += big + "\n";
   for (int i = 0; i < 5; ++i) content += "after " + std::to_string(i) + "\n";
   write_file(dir.file("app.log"), content);

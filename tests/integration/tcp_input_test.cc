@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/kafka/record_format.h"
+#include "tests/fakes/incompressible.h"
 #include "tests/fakes/tcp_client.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/integration/process.h"
@@ -268,17 +269,8 @@ TEST_CASE("tcp input: an event above the broker's message.max.bytes reaches Kafk
   Shipper shipper(dir, topic, "5");
   shipper.start();
   // Just under max_line_bytes (1 MiB) and incompressible: with its key and headers above the broker's
-  // default message.max.bytes (1,048,588 per batch). No separators, tabs or CRs in it (read_topic splits on them).
-  std::string big(1048500, '\0');
-  uint64_t x = 0x2545F4914F6CDD1Dull;
-  for (auto& c : big) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x >> 56);
-    if (c == '\n' || c == '\0' || c == '\t' || c == '\r') c = 'x';
-  }
-  big[0] = 'x';  // not '[' (a JSON array would be split) nor blank
+  // default message.max.bytes (1,048,588 per batch).
+  const std::string big = incompressible_line(1048500);
   {
     PlainClient c(shipper.tcp_port());
     REQUIRE(c.connected());
