@@ -429,7 +429,7 @@ void Pipeline::on_delivery_failed(uint64_t token, const Status& status, kafka::D
   if (why == kafka::DeliveryFailure::kTooLarge) {
     // Unchanged it would be refused forever and hold its file back: cut it (pipeline.h).
     const auto before = static_cast<int64_t>(again.value.size());
-    const std::string path(slots_[token - first_token_].file->path);
+    const std::string& path = slots_[token - first_token_].file->path;  // FileState outlives settle()
     if (!kafka::cut_value_in_half(again)) {
       lines_dropped_too_large_.inc();
       log::error("kafka: the broker refuses a record as too large even with an empty value; dropping the line",

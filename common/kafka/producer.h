@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/kafka/record_format.h"
 #include "common/result.h"
@@ -46,6 +47,14 @@ inline OutRecord to_out_record(const RecordView& r) {
   for (const auto& h : r.shared) out.headers.emplace_back(h.name, h.value);
   for (const auto& h : r.own) out.headers.emplace_back(h.name, h.value);
   return out;
+}
+
+// The other way: a view of `r`, its headers viewed through `headers` (filled here; both must outlive the view).
+inline RecordView view_of(const OutRecord& r, std::vector<HeaderView>& headers) {
+  headers.clear();
+  headers.reserve(r.headers.size());
+  for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+  return RecordView{r.topic, r.key, r.value, {}, headers};
 }
 
 // The tag a record carries in lp.tags when its value was cut (also used for over-long lines).

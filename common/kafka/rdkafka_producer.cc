@@ -131,9 +131,7 @@ rd_kafka_topic_t* RdKafkaProducer::topic(std::string_view name) {
 
 Status RdKafkaProducer::produce(const OutRecord& r, uint64_t token) {
   std::vector<HeaderView> headers;
-  headers.reserve(r.headers.size());
-  for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-  return produce_view(RecordView{r.topic, r.key, r.value, {}, headers}, token);
+  return produce_view(view_of(r, headers), token);
 }
 
 Status RdKafkaProducer::produce_view(const RecordView& r, uint64_t token) {
@@ -179,13 +177,10 @@ Status RdKafkaProducer::produce_view(const RecordView& r, uint64_t token) {
 void RdKafkaProducer::report_refused() {
   auto refused = std::move(refused_);
   refused_.clear();
-  for (const auto& [token, r] : refused) {
-    std::vector<HeaderView> headers;
-    headers.reserve(r.headers.size());
-    for (const auto& [k, v] : r.headers) headers.push_back({k, v});
+  std::vector<HeaderView> headers;
+  for (const auto& [token, r] : refused)
     handler_.on_delivery_failed(token, Error("Local: record larger than message.max.bytes"), DeliveryFailure::kTooLarge,
-                                RecordView{r.topic, r.key, r.value, {}, headers});
-  }
+                                view_of(r, headers));
 }
 
 void RdKafkaProducer::probe_if_idle_and_disconnected() {

@@ -14,20 +14,16 @@ BulkOutcome ElasticsearchClient::bulk(std::string& body, size_t items) {
   // what the retry and dead-letter decisions read, the status and the error's type and reason. A
   // created item is `{"create":{"status":201}}`; a 409 of a replay drops its index, uuid and shard.
   http::Request req{"POST", "/_bulk?filter_path=items.*.status,items.*.error.type,items.*.error.reason", {}, "application/x-ndjson"};
-  bool moved = false;
   if (options_.gzip) {
-    if (auto z = gzip_compress(body, options_.gzip_level)) {
+    if (auto z = gzip_compress(body, options_.gzip_level)) {  // failing, it is sent plain: an optimization
       req.body = std::move(*z);
       req.headers.emplace_back("Content-Encoding", "gzip");
-    } else {
-      moved = true;  // compression is an optimization: send it plain
     }
-  } else {
-    moved = true;
   }
-  if (moved) req.body = std::move(body);
+  const bool plain = req.headers.empty();  // no Content-Encoding: the caller's body goes as it is
+  if (plain) req.body = std::move(body);
   auto r = http_.send(req);
-  if (moved) body = std::move(req.body);  // back to the caller, with its capacity
+  if (plain) body = std::move(req.body);  // back to the caller, with its capacity
   if (!r) {
     out.failure = BulkFailure::kUnavailable;
     out.error = r.error().message();

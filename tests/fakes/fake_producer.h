@@ -28,13 +28,12 @@ class FakeProducer final : public kafka::Producer {
     for (auto& [token, status] : reports) handler_.on_delivery(token, status);
     auto failed = std::move(failed_);
     failed_.clear();
+    std::vector<kafka::HeaderView> headers;
     for (auto& [token, r] : failed) {
-      std::vector<kafka::HeaderView> headers;
-      for (const auto& [k, v] : r.headers) headers.push_back({k, v});
-      const bool too_large = max_record_bytes_ >= 0 && record_bytes(r) > max_record_bytes_;
-      handler_.on_delivery_failed(token, Error(too_large ? "Broker: Message size too large" : "Broker: Message timed out"),
-                                  too_large ? kafka::DeliveryFailure::kTooLarge : kafka::DeliveryFailure::kRetry,
-                                  kafka::RecordView{r.topic, r.key, r.value, {}, headers});
+      const bool large = too_large(r);
+      handler_.on_delivery_failed(token, Error(large ? "Broker: Message size too large" : "Broker: Message timed out"),
+                                  large ? kafka::DeliveryFailure::kTooLarge : kafka::DeliveryFailure::kRetry,
+                                  kafka::view_of(r, headers));
     }
   }
   Status flush(std::chrono::milliseconds t) override {
@@ -72,7 +71,7 @@ class FakeProducer final : public kafka::Producer {
     std::vector<uint64_t> tokens;
     for (auto& [t, r] : in_flight_) tokens.push_back(t);
     for (auto t : tokens) {
-      if (max_record_bytes_ >= 0 && record_bytes(in_flight_[t]) > max_record_bytes_) fail(t);
+      if (too_large(in_flight_[t])) fail(t);
       else ack(t);
     }
   }
@@ -82,6 +81,7 @@ class FakeProducer final : public kafka::Producer {
   const std::map<uint64_t, kafka::OutRecord>& in_flight_records() const { return in_flight_; }
 
  private:
+  bool too_large(const kafka::OutRecord& r) const { return max_record_bytes_ >= 0 && record_bytes(r) > max_record_bytes_; }
   void report(uint64_t token, Status s) {
     in_flight_.erase(token);
     reports_.emplace_back(token, std::move(s));

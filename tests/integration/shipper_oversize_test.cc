@@ -11,8 +11,6 @@
 #include <cstdint>
 #include <regex>
 #include <sstream>
-#include <utility>
-#include <vector>
 
 #include "tests/fakes/incompressible.h"
 #include "tests/fakes/temp_dir.h"
@@ -60,28 +58,16 @@ TEST_CASE("a line above the broker's message.max.bytes is shipped cut and tagged
   CHECK(wait_until([&] { return checkpointed(dir.file("cp.json")) == size; }, 60s));
   shipper.stop(SIGTERM);
 
-  // One line per record: value length and the tags header (kcat prints headers as name=value,...).
-  const auto r = run_command("kcat -C -b " + kafka_address() + " -t " + topic +
-                             " -o beginning -e -q -f '%S %h\\n' | grep -ao '^[0-9]* \\|lp.tags=[^,]*' | tr '\\n' ' '");
+  // One line per record: the value's length, then the headers (kcat prints them as name=value,...).
+  const auto r = run_command("kcat -C -b " + kafka_address() + " -t " + topic + " -o beginning -e -q -f '%S %h\\n'");
   REQUIRE(r.exit_code == 0);
   std::istringstream in(r.out);
-  std::string tok;
   int records = 0, cut = 0;
   size_t cut_size = 0;
-  std::vector<std::pair<size_t, std::string>> seen;  // value length, lp.tags
-  while (in >> tok) {
-    if (tok.rfind("lp.tags=", 0) == 0) {
-      if (!seen.empty()) seen.back().second = tok.substr(8);
-    } else {
-      seen.emplace_back(std::stoul(tok), "");
-    }
-  }
-  for (const auto& [len, tags] : seen) {
-    ++records;
-    if (tags == "_truncated") {
-      ++cut;
-      cut_size = len;
-    }
+  for (std::string line; std::getline(in, line); ++records) {
+    if (line.find("lp.tags=_truncated") == std::string::npos) continue;
+    ++cut;
+    cut_size = std::stoul(line);
   }
   CHECK(records == 11);  // every line once: 5 before, the big one cut, 5 after
   CHECK(cut == 1);
