@@ -104,6 +104,19 @@ die()  { echo "stack.sh: error: $*" >&2; exit 1; }
 now() { date +%s; }
 
 # Print the last lines of the given log files (for failure diagnostics).
+# Why a process failed, on one line, for the error message (a harness may show only the start of a long
+# message): the last error line of the first log that has one, with the line after it (Kafka logs
+# "Exiting Kafka due to fatal exception" and then the exception).
+last_error() {
+  local f line
+  for f in "$@"; do
+    [[ -s "$f" ]] || continue
+    line="$(grep -E -A 1 'FATAL|ERROR|^Error|^Exception' "$f" 2>/dev/null | grep -v '^--$' | tail -n 2 | tr '\n' ' ' || true)"
+    [[ -n "$line" ]] && { echo "${line:0:500}(in $(basename "$f"))"; return 0; }
+  done
+  echo "no error line in its logs"
+}
+
 show_tail() {
   local f
   for f in "$@"; do
@@ -155,6 +168,11 @@ check_ports_free() {
     if port_in_use "$p"; then
       die "$engine: port $p is already in use by another process ($(port_owner "$p")); free it or set LOGPIPE_*_PORT"
     fi
+    # A port in the kernel's ephemeral range can also be the local end of some client's connection; the
+    # server then dies on bind. Say so now rather than after the JVM started.
+    if command -v ss >/dev/null 2>&1 && [[ -n "$(ss -Htn state established "sport = :$p" 2>/dev/null)" ]]; then
+      die "$engine: port $p is the local port of an open connection (it is in the ephemeral range $(tr -s '\t ' - </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)); use a port below it (set LOGPIPE_*_PORT)"
+    fi
   done
 }
 
@@ -165,10 +183,15 @@ live_pid() {
   local pidfile="$1" marker="$2" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(tr -dc '0-9' <"$pidfile" 2>/dev/null || true)"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
-     && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
-    echo "$pid"; return 0
-  fi
+  for _ in 1 2 3; do
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || break
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
+      echo "$pid"; return 0
+    fi
+    # Alive but not (yet) matching: while a process is in execve its cmdline reads empty for a moment.
+    # Look again before calling the pid file stale.
+    sleep 0.2
+  done
   rm -f "$pidfile"   # stale: process gone (or pid reused by something else)
   return 1
 }
@@ -557,7 +580,7 @@ wait_ready() {
          && { kill -0 "$ES_LAUNCHER_PID" 2>/dev/null || [[ "$SEARCH_ENGINE" == opensearch ]]; }; then
         grace=$(( grace + 1 ))
       else
-        echo "stack.sh: error: $name process exited before becoming ready" >&2
+        echo "stack.sh: error: $name process exited before becoming ready${1:+: $(last_error "$@")}" >&2
         show_tail "$@"; return 1
       fi
     fi

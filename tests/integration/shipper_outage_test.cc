@@ -25,8 +25,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kKafkaPort = 39092;
-constexpr int kControllerPort = 39093;
+// Below the kernel's ephemeral range (32768-60999 by default). A port in that range can be the local end
+// of some client's connection, open or in TIME_WAIT, and Kafka then dies on bind (see deploy/README.md).
+// Ports 39092/39093 were in that range; a CI run saw this broker die seconds after it started.
+constexpr int kKafkaPort = 29092;
+constexpr int kControllerPort = 29093;
 constexpr long kBudget = 4 << 20;  // the shipper's memory_budget in this test
 
 std::string broker() { return "127.0.0.1:" + std::to_string(kKafkaPort); }
