@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ctest fixtures for search engines the integration tests start themselves (deploy/stack.sh, engine only),
 # each with its own stack dir next to this checkout's default one and its own ports:
-#   opensearch  OpenSearch 2, plain HTTP, port $LOGPIPE_TEST_OPENSEARCH_PORT (49200), transport +100
+#   opensearch  OpenSearch 2, plain HTTP, port $LOGPIPE_TEST_OPENSEARCH_PORT (29210), transport +100
 #   secure-es   Elasticsearch with TLS on HTTP and a file-realm user (LOGPIPE_ES_SECURITY=on),
-#               port $LOGPIPE_TEST_SECURE_ES_PORT (49201), transport +100
+#               port $LOGPIPE_TEST_SECURE_ES_PORT (29211), transport +100
 # usage: private_engine.sh up|down|dir|url NAME
 # Only tests use these engines, so `down` always stops the one named (a developer's stack is never touched:
 # the stack dir and ports differ). Data survives between runs (tests use unique index names).
@@ -20,11 +20,11 @@ export LOGPIPE_STACK_DIR="$base-$name"
 export LOGPIPE_ES_HEAP="${LOGPIPE_TEST_ENGINE_HEAP:-512m}"
 case "$name" in
   opensearch)
-    port="${LOGPIPE_TEST_OPENSEARCH_PORT:-49200}"
+    port="${LOGPIPE_TEST_OPENSEARCH_PORT:-29210}"
     export LOGPIPE_SEARCH_ENGINE=opensearch
     url="http://127.0.0.1:$port" ;;
   secure-es)
-    port="${LOGPIPE_TEST_SECURE_ES_PORT:-49201}"
+    port="${LOGPIPE_TEST_SECURE_ES_PORT:-29211}"
     export LOGPIPE_ES_SECURITY=on
     url="https://localhost:$port" ;;
   *) echo "usage: $0 up|down|dir|url opensearch|secure-es" >&2; exit 2 ;;
