@@ -232,6 +232,7 @@ Pipeline::FileState& Pipeline::state_for(const std::string& path, const FileIden
 }
 
 void Pipeline::produce_waiting() {
+  if (!retry_backoff_.ready(clock_.now())) return;  // after failed deliveries (common/kafka/retry_backoff.h)
   while (!waiting_.empty()) {
     if (!producer_->produce(waiting_.front().second, waiting_.front().first).ok()) return;  // queue full: next round
     lines_sent_.inc();
@@ -401,6 +402,7 @@ void Pipeline::on_delivery(uint64_t token, const Status& status) {
     log::warn("kafka delivery failed without the record; it is sent again after a restart", {{"error", status.message()}});
     return;
   }
+  retry_backoff_.acked();
   lines_acked_.inc();
   bytes_acked_.inc(static_cast<uint64_t>(slots_[token - first_token_].bytes));
   settle(token);
@@ -441,11 +443,14 @@ void Pipeline::on_delivery_failed(uint64_t token, const Status& status, kafka::D
     log::warn("kafka: the broker refused a record as too large; producing it again with half its value, tagged _truncated",
               {{"error", status.message()}, {"path", path}, {"value_bytes_before", before},
                {"value_bytes_now", static_cast<int64_t>(again.value.size())}});
-  } else if (clock_.now() - last_failure_log_ > std::chrono::seconds(10)) {
-    // An outage fails every record in flight: one line per 10 s, the counter has the number.
-    last_failure_log_ = clock_.now();
-    log::warn("kafka delivery failed, will retry (logged at most every 10 s; logpipe_shipper_kafka_delivery_failures_total counts them)",
-              {{"error", status.message()}});
+  } else {
+    retry_backoff_.failed(clock_.now());  // not at once: a refusing broker answers in milliseconds
+    if (clock_.now() - last_failure_log_ > std::chrono::seconds(10)) {
+      // An outage fails every record in flight: one line per 10 s, the counter has the number.
+      last_failure_log_ = clock_.now();
+      log::warn("kafka delivery failed, will retry (logged at most every 10 s; logpipe_shipper_kafka_delivery_failures_total counts them)",
+                {{"error", status.message()}});
+    }
   }
   waiting_.emplace_back(token, std::move(again));
 }

@@ -60,6 +60,7 @@
 
 #include "common/clock.h"
 #include "common/kafka/producer.h"
+#include "common/kafka/retry_backoff.h"
 #include "common/metrics.h"
 #include "common/ack_tracker.h"
 #include "shipper/file_tail/checkpoint_store.h"
@@ -170,6 +171,7 @@ class Pipeline final : public kafka::DeliveryHandler {
   uint64_t next_token_ = 1;
   size_t unacked_ = 0;
   std::deque<std::pair<uint64_t, kafka::OutRecord>> waiting_;  // refused by the producer or failed: our copy
+  kafka::RetryBackoff retry_backoff_;                           // holds waiting_ back after failed deliveries
   int64_t in_flight_bytes_ = 0;  // records read and not acknowledged, and our copies of waiting ones
   int64_t held_bytes_ = 0;       // sum of Tail::held
   double cost_per_byte_ = 8;       // in-flight cost per byte read, from the last batch (sizes the next read)

@@ -219,12 +219,14 @@ bool TcpDelivery::can_accept() {
 void TcpDelivery::on_delivery(uint64_t seq, const Status& status) {
   if (status) {
     if (!settle(seq)) return;  // a late report of an earlier attempt
+    retry_backoff_.acked();
     wal_.ack(seq);
     acked_.inc();
     return;
   }
   // A producer that reports a failure without the record: read it back from the WAL and produce it again.
   note_failure(status);
+  retry_backoff_.failed(clock_.now());
   reread_.push_back(seq);
 }
 
@@ -234,6 +236,7 @@ void TcpDelivery::on_delivery_failed(uint64_t seq, const Status& status, kafka::
   // lp.offset keeps the _id). Its memory stays counted until it is acknowledged.
   note_failure(status);
   kafka::OutRecord again = kafka::to_out_record(record);
+  if (why != kafka::DeliveryFailure::kTooLarge) retry_backoff_.failed(clock_.now());
   if (why == kafka::DeliveryFailure::kTooLarge) {
     // Unchanged it would be refused forever and pin its WAL segment: cut it (tcp_delivery.h).
     const auto before = static_cast<int64_t>(again.value.size());
@@ -263,6 +266,7 @@ void TcpDelivery::note_failure(const Status& status) {
 }
 
 void TcpDelivery::produce_retries() {
+  if (!retry_backoff_.ready(clock_.now())) return;  // after failed deliveries (common/kafka/retry_backoff.h)
   while (!retry_.empty()) {
     if (auto s = producer_->produce(retry_.front().second, retry_.front().first); !s) {
       produce_errors_.inc();

@@ -55,6 +55,7 @@
 
 #include "common/clock.h"
 #include "common/kafka/producer.h"
+#include "common/kafka/retry_backoff.h"
 #include "common/metrics.h"
 #include "common/result.h"
 #include "shipper/tcp_input/event_sink.h"
@@ -122,6 +123,7 @@ class TcpDelivery final : public EventSink, public kafka::DeliveryHandler {
   size_t in_memory_ = 0;            // not settled in in_flight_
   int64_t memory_bytes_ = 0;
   std::deque<std::pair<uint64_t, kafka::OutRecord>> retry_;  // failed deliveries, handed back, to produce again
+  kafka::RetryBackoff retry_backoff_;                         // holds retry_ and reread_ back after failures
   std::vector<uint64_t> reread_;  // failed deliveries reported without the record: read back from the WAL
   bool spilling_ = false;         // events from spill_from_ on are only in the WAL
   uint64_t spill_from_ = 0;

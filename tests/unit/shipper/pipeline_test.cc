@@ -131,6 +131,9 @@ TEST_CASE("a failed delivery is produced again, never dropped", "[shipper]") {
   h.producer->fail(first[0].first);
   h.producer->ack(first[1].first);
   h.pipeline->run_once();  // delivers the reports
+  h.pipeline->run_once();  // not yet: a failed round waits 100 ms (common/kafka/retry_backoff.h)
+  CHECK(h.producer->produced().size() == 2);
+  h.clock.advance(100ms);
   h.pipeline->run_once();  // re-produces the failed one
   const auto& produced = h.producer->produced();
   REQUIRE(produced.size() == 3);
@@ -289,6 +292,7 @@ TEST_CASE("lines and bytes are counted when read, when handed to Kafka and when 
   CHECK(value("logpipe_shipper_bytes_acked_total") == 6);  // "world!"
   h.producer->fail(h.producer->produced()[0].first);  // produced again: sent counts each attempt
   h.pipeline->run_once();
+  h.clock.advance(100ms);  // the retry backoff
   h.pipeline->run_once();
   CHECK(value("logpipe_shipper_lines_sent_total") == 3);
   CHECK(value("logpipe_shipper_bytes_sent_total") == 16);

@@ -108,7 +108,10 @@ TEST_CASE("tcp delivery: a failed delivery is produced again with the same WAL s
   REQUIRE(r.delivery->accept(origin(), "{}", 1, false, false) == EventSink::Accept::kAccepted);
   r.delivery->service();
   r.producer->fail(1);
-  r.delivery->service();  // report: failed -> produced again
+  r.delivery->service();  // report: failed; produced again after the retry backoff (100 ms at first)
+  CHECK(r.producer->produced().size() == 1);
+  r.clock.advance(std::chrono::milliseconds(100));
+  r.delivery->service();
   REQUIRE(r.producer->produced().size() == 2);
   CHECK(header(r.producer->produced()[1].second, kafka::header::kOffset) == "1");
   CHECK(r.wal->unacked_count() == 1);
