@@ -13,6 +13,7 @@
 #include "common/kafka/rdkafka_producer.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "shipper/health.h"
 #include "shipper/pipeline.h"
 #include "shipper/shipper_config.h"
 #include "shipper/tcp_input/tcp_input.h"
@@ -99,9 +100,13 @@ int main(int argc, char** argv) {
 
   kafka::Producer* raw_producer = file_producer.get();
   shipper::tcp::TcpInput* raw_tcp = tcp_input.get();
-  http::StatusServer status(registry, [raw_producer, raw_tcp] {
+  http::StatusServer status(registry, [raw_producer, raw_tcp, failing_after = cfg->health_failing_after] {
     const bool up = (raw_producer == nullptr || raw_producer->connected()) && (raw_tcp == nullptr || raw_tcp->kafka_connected());
-    return http::Health{up, std::string("{\"kafka\":\"") + (up ? "connected" : "unreachable") + "\"}"};
+    std::vector<kafka::Producer::FailingTopic> failing;
+    if (raw_producer != nullptr) failing = raw_producer->failing_topics();
+    if (raw_tcp != nullptr)
+      for (auto& f : raw_tcp->failing_topics()) failing.push_back(std::move(f));
+    return shipper::shipper_health(up, failing, std::chrono::steady_clock::now(), failing_after);
   });
   if (auto s = status.start(cfg->status_listen); !s) {
     log::error("status endpoint", {{"error", s.message()}});

@@ -69,6 +69,10 @@ void declare(config::Reader& r, ShipperConfig& c) {
   }
   c.status_listen = r.string("status_listen", "127.0.0.1:9600",
                              "host:port serving GET /metrics (Prometheus) and GET /health; empty = off");
+  c.health_failing_after = r.duration(
+      "health_failing_after", "60s",
+      "GET /health answers 503 once every delivery to a topic has failed for this long (the broker refuses the topic: "
+      "not authorized, unknown, too few in-sync replicas); the records are retried, never dropped");
   c.memory_budget = r.bytes("memory_budget", "10MiB", 256 << 10, int64_t{16} << 30,
                             "memory for lines read and not yet acknowledged by Kafka: librdkafka's queue (sized from "
                             "it), line and multiline/container buffers; reading pauses above it (the files are the buffer)");

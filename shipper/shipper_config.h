@@ -40,6 +40,7 @@ struct ShipperConfig {
   std::chrono::milliseconds idle_flush{5000};
   std::chrono::milliseconds deleted_file_grace{300000};
   std::chrono::milliseconds shutdown_timeout{10000};
+  std::chrono::milliseconds health_failing_after{60000};
   int64_t max_line_bytes = 1 << 20;
   bool inotify = true;
   int64_t memory_budget = 10 << 20;  // everything lines cost while read and not acknowledged: pipeline.h

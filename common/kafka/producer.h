@@ -104,6 +104,16 @@ class Producer {
   virtual int64_t in_flight() const = 0;
   // False while no broker is reachable.
   virtual bool connected() const = 0;
+  // Topics whose deliveries all failed since `since` (the first failure after the topic's last
+  // acknowledgement), with the last error: a topic the broker refuses (authorization, no such topic,
+  // too few in-sync replicas) is retried for ever, and this is how /health tells. May be called from any
+  // thread. Default: none (producers that do not track it).
+  struct FailingTopic {
+    std::string topic;
+    std::chrono::steady_clock::time_point since;
+    std::string error;
+  };
+  virtual std::vector<FailingTopic> failing_topics() const { return {}; }
 };
 
 }  // namespace logpipe::kafka

@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/log.h"
@@ -16,9 +17,11 @@ struct RdKafkaProducer::Callbacks {
     const auto token = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       self->connected_.store(true, std::memory_order_relaxed);
+      if (self->any_failing_.load(std::memory_order_relaxed)) self->note_acked(rd_kafka_topic_name(m->rkt));
       self->handler_.on_delivery(token, Status::Ok());
       return;
     }
+    self->note_failed(rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     // Hand the record back as librdkafka still holds it, so the handler can produce it again.
     std::vector<HeaderView> headers;
     rd_kafka_headers_t* hdrs = nullptr;
@@ -181,6 +184,28 @@ void RdKafkaProducer::report_refused() {
   for (const auto& [token, r] : refused)
     handler_.on_delivery_failed(token, Error("Local: record larger than message.max.bytes"), DeliveryFailure::kTooLarge,
                                 view_of(r, headers));
+}
+
+void RdKafkaProducer::note_failed(std::string_view topic, const char* error) {
+  std::lock_guard lock(failing_mu_);
+  auto it = std::find_if(failing_.begin(), failing_.end(), [&](const FailingTopic& f) { return f.topic == topic; });
+  if (it == failing_.end()) {
+    failing_.push_back({std::string(topic), std::chrono::steady_clock::now(), error});
+    any_failing_.store(true, std::memory_order_relaxed);
+  } else if (it->error != error) {
+    it->error = error;
+  }
+}
+
+void RdKafkaProducer::note_acked(std::string_view topic) {
+  std::lock_guard lock(failing_mu_);
+  std::erase_if(failing_, [&](const FailingTopic& f) { return f.topic == topic; });
+  any_failing_.store(!failing_.empty(), std::memory_order_relaxed);
+}
+
+std::vector<Producer::FailingTopic> RdKafkaProducer::failing_topics() const {
+  std::lock_guard lock(failing_mu_);
+  return failing_;
 }
 
 void RdKafkaProducer::probe_if_idle_and_disconnected() {

@@ -12,6 +12,9 @@
 // sends while disconnected (at most every 2 s, waiting up to 200 ms: only when there is nothing else to
 // wait for), so /health recovers without traffic.
 //
+// Failing topics: failing_topics() lists each topic from its first failed delivery until one of its
+// records is acknowledged again.
+//
 // Waiting: wakeup_fd() is a pipe librdkafka writes to when delivery reports or errors wait to be served
 // (rd_kafka_queue_io_event_enable on its main queue); poll() drains it.
 //
@@ -22,6 +25,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,7 @@ class RdKafkaProducer final : public Producer {
   Status flush(std::chrono::milliseconds timeout) override;
   int64_t in_flight() const override;
   bool connected() const override { return connected_.load(); }
+  std::vector<FailingTopic> failing_topics() const override;
 
   static std::map<std::string, std::string> default_properties();
 
@@ -68,6 +73,14 @@ class RdKafkaProducer final : public Producer {
   // producing them again unchanged (which would refuse them forever and hold back everything behind).
   std::vector<std::pair<uint64_t, OutRecord>> refused_;
   void report_refused();
+  // failing_topics(): written on the poll thread, read from any. A topic is in failing_ from its first
+  // failed delivery to its next acknowledged one; any_failing_ spares acknowledgements the lock while
+  // no topic is failing (the common case).
+  void note_failed(std::string_view topic, const char* error);
+  void note_acked(std::string_view topic);
+  mutable std::mutex failing_mu_;
+  std::vector<FailingTopic> failing_;  // few: one per failing topic
+  std::atomic<bool> any_failing_{false};
 };
 
 }  // namespace logpipe::kafka

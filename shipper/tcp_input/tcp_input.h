@@ -44,6 +44,7 @@ class TcpInput {
   Status start();
   std::vector<uint16_t> ports() const { return server_->ports(); }
   bool kafka_connected() const { return producer_->connected(); }
+  std::vector<kafka::Producer::FailingTopic> failing_topics() const { return producer_->failing_topics(); }
   Status shutdown(std::chrono::milliseconds timeout);
 
  private:
