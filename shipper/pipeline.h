@@ -4,7 +4,7 @@
 //
 // Delivery guarantee (decided here): at-least-once per line. A line's offset enters the checkpoint only
 // after Kafka acknowledged it and every earlier line of the same file (AckTracker). A record the producer
-// reports failed is produced again, never dropped. After a crash, lines between the checkpoint and the
+// reports failed is produced again, never dropped (after a backoff: common/kafka/retry_backoff.h). After a crash, lines between the checkpoint and the
 // crash are sent again with the same (host, file identity, offset), which the indexer turns into the same
 // Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
 // best-effort after a delivery failure; idempotence keeps it otherwise).
