@@ -4,10 +4,11 @@
 //
 // Delivery guarantee (decided here): at-least-once per line. A line's offset enters the checkpoint only
 // after Kafka acknowledged it and every earlier line of the same file (AckTracker). A record the producer
-// reports failed is produced again, never dropped (after a backoff: common/kafka/retry_backoff.h). After a crash, lines between the checkpoint and the
-// crash are sent again with the same (host, file identity, offset), which the indexer turns into the same
-// Elasticsearch _id. Re-produced records may land after later lines of the same file (ordering is
-// best-effort after a delivery failure; idempotence keeps it otherwise).
+// reports failed is produced again, never dropped (after a backoff: common/kafka/retry_backoff.h). After a
+// crash, lines between the checkpoint and the crash are sent again with the same (host, file identity,
+// offset), which the indexer turns into the same Elasticsearch _id. Re-produced records may land after
+// later lines of the same file (ordering is best-effort after a delivery failure; idempotence keeps it
+// otherwise).
 // One exception to "produced again unchanged": a record the broker refuses as too large (a line near
 // max_line_bytes that does not compress, above the broker's message.max.bytes) can never pass as it is. It
 // is produced again with the first half of its value, tagged _truncated, as often as needed, and counted

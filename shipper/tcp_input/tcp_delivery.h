@@ -14,8 +14,8 @@
 //   - A duplicate (replay after a crash, re-produce after a failed delivery) carries the same lp.file_id
 //     ("tcp:<WAL id>") and lp.offset (WAL sequence number), so the indexer gives it the same _id and
 //     Elasticsearch stores it once.
-//   - A delivery Kafka reports failed is produced again (after a backoff: retry_backoff.h), never dropped. One exception to "again, unchanged":
-//     an event the broker refuses as too large (a line near max_line_bytes that does not compress, above
+//   - A delivery Kafka reports failed is produced again (after a backoff: retry_backoff.h), never dropped.
+//     One exception to "again, unchanged": an event the broker refuses as too large (a line near max_line_bytes that does not compress, above
 //     the broker's message.max.bytes) would be refused forever and keep its WAL segment, and in the end
 //     the WAL's whole disk budget, so it is produced again with the first half of its value, tagged
 //     _truncated, as often as needed, and counted (logpipe_tcp_events_cut_total). The WAL keeps the whole
