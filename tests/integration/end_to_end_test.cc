@@ -64,8 +64,7 @@ struct Pipeline {
   std::unique_ptr<ChildProcess> shipper, indexer;
 
   Pipeline() {
-    id = "it" + std::to_string(::getpid()) + "x" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+    id = unique_name("it");
     topic = id;
     index_prefix = id + "-";
     write_file(dir.file("shipper.yaml"),

@@ -25,11 +25,6 @@ namespace {
 
 std::string shared_es() { return "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200"); }
 
-std::string unique_id(const std::string& tag) {
-  return tag + std::to_string(::getpid()) + "x" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
-
 std::optional<int64_t> json_int(const std::string& body, const char* pointer) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -46,15 +41,6 @@ int64_t es_count(const std::string& es, const std::string& index, const std::str
   std::string cmd = "curl -s '" + es + "/" + index + "/_count?" + opts + "'";
   if (!query.empty()) cmd += " -H 'content-type: application/json' -d '{\"query\":" + query + "}'";
   return json_int(run_command(cmd + " 2>/dev/null").out, "/count").value_or(-1);
-}
-
-// The port a program serves /metrics and /health on, from its start-up log line; 0 until logged.
-int status_port(const ChildProcess& p) {
-  const std::string log = p.log();
-  const auto at = log.find("\"serving /metrics and /health\"");
-  if (at == std::string::npos) return 0;
-  const auto port_at = log.find("\"port\":", at);
-  return port_at == std::string::npos ? 0 : std::atoi(log.c_str() + port_at + 7);
 }
 
 struct HttpAnswer {
@@ -99,7 +85,7 @@ struct Rig {
   Rig(const std::string& tag, std::string es_url, const std::string& input_yaml, const std::string& kafka_extra,
       const std::string& batch_extra = "")
       : es(std::move(es_url)) {
-    id = unique_id(tag);
+    id = unique_name(tag);
     topic = id;
     prefix = id + "-";
     dlq = "deadletter-" + id;  // outside prefix*, so counts of the event indices do not include it

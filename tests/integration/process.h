@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -107,5 +108,17 @@ inline bool wait_until(const std::function<bool()>& ready, std::chrono::seconds 
   }
   return ready();
 }
+
+// The "port" of the last log line of `log` whose message is `message` (our programs log the ports they
+// bound, e.g. "serving /metrics and /health"); 0 until logged.
+inline int logged_port(const std::string& log, const std::string& message) {
+  const auto at = log.rfind("\"message\":\"" + message + "\"");
+  if (at == std::string::npos) return 0;
+  const auto p = log.find("\"port\":", at);
+  return p == std::string::npos ? 0 : std::atoi(log.c_str() + p + 7);
+}
+
+// The port a program serves /metrics and /health on; 0 until logged.
+inline int status_port(const ChildProcess& p) { return logged_port(p.log(), "serving /metrics and /health"); }
 
 }  // namespace logpipe::testing

@@ -41,7 +41,6 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
-
 // Where the fixture's engine is and how to log in.
 struct SecureEs {
   std::string dir = trimmed(run_command(std::string(LOGPIPE_PRIVATE_ENGINE_SCRIPT) + " dir secure-es").out);
@@ -59,11 +58,6 @@ struct SecureEs {
     return o;
   }
 };
-
-std::string unique_name(const char* what) {
-  return std::string(what) + std::to_string(::getpid()) + "x" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
 
 struct Run {
   int exit_code = -1;

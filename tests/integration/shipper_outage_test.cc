@@ -59,13 +59,6 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-int status_port(const ChildProcess& p) {
-  std::smatch m;
-  const std::string log = p.log();
-  static const std::regex re(R"re("serving /metrics and /health".*"port":([0-9]+))re");
-  return std::regex_search(log, m, re) ? std::stoi(m[1]) : 0;
-}
-
 int health_code(int port) {
   auto r = run_command("curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/health");
   return std::atoi(r.out.c_str());
@@ -90,8 +83,7 @@ TEST_CASE("a 30 s Kafka outage: nothing lost, memory flat, /health tells, the sh
   REQUIRE(run_command("command -v kcat >/dev/null && command -v curl >/dev/null").exit_code == 0);
   PrivateKafka kafka;
   TempDir dir;
-  const std::string topic = "outage" + std::to_string(::getpid()) + "x" +
-                            std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  const std::string topic = unique_name("outage");
   write_file(dir.file("shipper.yaml"),
              "host: outage-host\n"
              "kafka:\n  brokers: " + broker() + "\n  topic: " + topic + "\n"

@@ -35,8 +35,7 @@ TEST_CASE("a line above the broker's message.max.bytes is shipped cut and tagged
           "[integration]") {
   REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
   TempDir dir;
-  const std::string topic = "oversize" + std::to_string(::getpid()) + "x" +
-                            std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  const std::string topic = unique_name("oversize");
   std::string content;
   for (int i = 0; i < 5; ++i) content += "before " + std::to_string(i) + "\n";
   const std::string big = incompressible_line(1048500);

@@ -21,52 +21,78 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One admin request on a throwaway client: creates `topic` with `configs`, or (alter = true) sets the
-// topic's configs to `configs` (AlterConfigs replaces the whole set). Returns the error, empty on success.
-std::string admin(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& configs, bool alter) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", kafka_address().c_str(), err, sizeof err);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (rk == nullptr) return err;
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  std::string result = "no answer";
-  rd_kafka_event_t* ev = nullptr;
-  if (!alter) {
+// Kafka's admin API on the shared broker (kcat has none). Each call returns the error, empty on success.
+class KafkaAdmin {
+ public:
+  KafkaAdmin() {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", kafka_address().c_str(), err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (rk_ != nullptr) q_ = rd_kafka_queue_new(rk_);
+  }
+  ~KafkaAdmin() {
+    if (q_ != nullptr) rd_kafka_queue_destroy(q_);
+    if (rk_ != nullptr) rd_kafka_destroy(rk_);
+  }
+  KafkaAdmin(const KafkaAdmin&) = delete;
+  KafkaAdmin& operator=(const KafkaAdmin&) = delete;
+
+  using Configs = std::vector<std::pair<std::string, std::string>>;
+
+  std::string create(const std::string& topic, const Configs& configs) {
+    char err[512];
     rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(topic.c_str(), 1, 1, err, sizeof err);
+    if (t == nullptr) return err;
     for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(t, k.c_str(), v.c_str());
-    rd_kafka_CreateTopics(rk, &t, 1, nullptr, q);
-    ev = rd_kafka_queue_poll(q, 30000);
-    if (ev != nullptr) {
+    rd_kafka_CreateTopics(rk_, &t, 1, nullptr, q_);
+    rd_kafka_NewTopic_destroy(t);
+    return answer([](rd_kafka_event_t* ev) {
       size_t n = 0;
       const auto** res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-      result = n == 1 && rd_kafka_topic_result_error(res[0]) == RD_KAFKA_RESP_ERR_NO_ERROR
-                   ? ""
-                   : (n == 1 ? rd_kafka_topic_result_error_string(res[0]) : "no topic result");
-    }
-    rd_kafka_NewTopic_destroy(t);
-  } else {
+      return topic_error(res, n);
+    });
+  }
+  // Sets the topic's configs to `configs` (AlterConfigs replaces the whole set).
+  std::string alter(const std::string& topic, const Configs& configs) {
     rd_kafka_ConfigResource_t* c = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
     for (const auto& [k, v] : configs) rd_kafka_ConfigResource_set_config(c, k.c_str(), v.c_str());
-    rd_kafka_AlterConfigs(rk, &c, 1, nullptr, q);
-    ev = rd_kafka_queue_poll(q, 30000);
-    if (ev != nullptr) result = rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_event_error_string(ev);
+    rd_kafka_AlterConfigs(rk_, &c, 1, nullptr, q_);
     rd_kafka_ConfigResource_destroy(c);
+    return answer([](rd_kafka_event_t* ev) -> std::string {
+      size_t n = 0;
+      const auto** res = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+      if (n != 1) return "no resource result";
+      return rd_kafka_ConfigResource_error(res[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_ConfigResource_error_string(res[0]);
+    });
   }
-  if (ev != nullptr) rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(q);
-  rd_kafka_destroy(rk);
-  return result;
-}
+  std::string drop(const std::string& topic) {
+    rd_kafka_DeleteTopic_t* t = rd_kafka_DeleteTopic_new(topic.c_str());
+    rd_kafka_DeleteTopics(rk_, &t, 1, nullptr, q_);
+    rd_kafka_DeleteTopic_destroy(t);
+    return answer([](rd_kafka_event_t* ev) {
+      size_t n = 0;
+      const auto** res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+      return topic_error(res, n);
+    });
+  }
 
-int status_port(const ChildProcess& p) {
-  const std::string log = p.log();
-  const std::string marker = "\"serving /metrics and /health\"";
-  const auto at = log.find(marker);
-  if (at == std::string::npos) return 0;
-  const auto port = log.find("\"port\":", at);
-  return port == std::string::npos ? 0 : std::atoi(log.c_str() + port + 7);
-}
+ private:
+  static std::string topic_error(const rd_kafka_topic_result_t** res, size_t n) {
+    if (n != 1) return "no topic result";
+    return rd_kafka_topic_result_error(res[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_topic_result_error_string(res[0]);
+  }
+  template <typename Read>
+  std::string answer(Read read) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q_, 30000);
+    if (ev == nullptr) return "no answer";
+    std::string result = rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_event_error_string(ev) : read(ev);
+    rd_kafka_event_destroy(ev);
+    return result;
+  }
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* q_ = nullptr;
+};
 
 }  // namespace
 
@@ -74,9 +100,14 @@ TEST_CASE("a topic the broker refuses: /health says which and why, and recovers 
           "[integration]") {
   REQUIRE(run_command("command -v kcat >/dev/null && command -v curl >/dev/null").exit_code == 0);
   TempDir dir;
-  const std::string topic = "refused" + std::to_string(::getpid()) + "x" +
-                            std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-  REQUIRE(admin(topic, {{"message.timestamp.before.max.ms", "0"}}, false).empty());
+  const std::string topic = unique_name("refused");
+  KafkaAdmin admin;
+  REQUIRE(admin.create(topic, {{"message.timestamp.before.max.ms", "0"}}).empty());
+  struct DropTopic {
+    KafkaAdmin& admin;
+    std::string topic;
+    ~DropTopic() { admin.drop(topic); }
+  } drop_topic{admin, topic};
 
   std::string content;
   for (int i = 0; i < 50; ++i) content += "refused seq=" + std::to_string(i) + "\n";
@@ -106,7 +137,7 @@ TEST_CASE("a topic the broker refuses: /health says which and why, and recovers 
   CHECK(h.find(R"("error":"Broker: Invalid timestamp"}]}})") != std::string::npos);
 
   // Fixed: the retried lines go through and /health is 200 with no failing topic.
-  REQUIRE(admin(topic, {{"message.timestamp.before.max.ms", "9223372036854775807"}}, true).empty());
+  REQUIRE(admin.alter(topic, {{"message.timestamp.before.max.ms", "9223372036854775807"}}).empty());
   CHECK(wait_until([&] {
     return (h = health()) == "{\"status\":\"ok\",\"details\":{\"kafka\":\"connected\",\"failing_topics\":[]}}\n 200";
   }, 60s));

@@ -30,8 +30,7 @@ TEST_CASE("rotation (rename and copytruncate) under repeated kill -9: every line
           "[integration]") {
   REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
   TempDir dir;
-  const std::string topic = "rot" + std::to_string(::getpid()) + "x" +
-                            std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  const std::string topic = unique_name("rot");
   const std::string log = dir.file("app.log");
   write_file(dir.file("shipper.yaml"),
              "host: rot-host\n"

@@ -25,11 +25,6 @@ namespace kafka = logpipe::kafka;
 
 namespace {
 
-std::string unique(const std::string& prefix) {
-  return prefix + std::to_string(::getpid()) + "x" +
-         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
-}
-
 struct KafkaRecord {
   std::string key;
   std::map<std::string, std::string> headers;
@@ -59,15 +54,6 @@ std::vector<KafkaRecord> read_topic(const std::string& topic) {
   return out;
 }
 
-// The number after "port": in the last log line holding `message`.
-int port_from_log(const std::string& log, const std::string& message) {
-  const auto at = log.rfind("\"message\":\"" + message + "\"");
-  if (at == std::string::npos) return 0;
-  const auto p = log.find("\"port\":", at);
-  if (p == std::string::npos) return 0;
-  return std::atoi(log.c_str() + p + 7);
-}
-
 class Shipper {
  public:
   Shipper(const TempDir& dir, const std::string& topic, const std::string& linger_ms) : dir_(dir) {
@@ -94,8 +80,8 @@ class Shipper {
         },
         30s));
     const std::string log = process_->log();
-    tcp_port_ = port_from_log(log, "tcp: listening");
-    status_port_ = port_from_log(log, "serving /metrics and /health");
+    tcp_port_ = logged_port(log, "tcp: listening");
+    status_port_ = logged_port(log, "serving /metrics and /health");
     REQUIRE(tcp_port_ > 0);
     REQUIRE(status_port_ > 0);
   }
@@ -122,7 +108,7 @@ class Shipper {
 TEST_CASE("tcp input: events sent over TCP are in Kafka with the TCP headers", "[integration][tcp]") {
   REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
   TempDir dir;
-  const std::string topic = unique("tcpin");
+  const std::string topic = unique_name("tcpin");
   Shipper shipper(dir, topic, "5");
   shipper.start();
   uint16_t client_port = 0;
@@ -172,7 +158,7 @@ TEST_CASE("tcp input: events sent over TCP are in Kafka with the TCP headers", "
 
 TEST_CASE("tcp input 14: a connection reset mid-stream loses no complete event", "[integration][tcp]") {
   TempDir dir;
-  const std::string topic = unique("tcprst");
+  const std::string topic = unique_name("tcprst");
   Shipper shipper(dir, topic, "5");
   shipper.start();
   constexpr int kLines = 300;
@@ -207,7 +193,7 @@ TEST_CASE("tcp input 14: a connection reset mid-stream loses no complete event",
 TEST_CASE("tcp input: kill -9 of the shipper loses no accepted event, the WAL is replayed on restart",
           "[integration][tcp]") {
   TempDir dir;
-  const std::string topic = unique("tcpkill");
+  const std::string topic = unique_name("tcpkill");
   // A long linger keeps accepted events unacknowledged when the kill lands.
   Shipper shipper(dir, topic, "3000");
   constexpr int kSenders = 4;
@@ -265,7 +251,7 @@ TEST_CASE("tcp input: an event above the broker's message.max.bytes reaches Kafk
           "[integration][tcp]") {
   REQUIRE(run_command("command -v kcat >/dev/null").exit_code == 0);
   TempDir dir;
-  const std::string topic = unique("tcpbig");
+  const std::string topic = unique_name("tcpbig");
   Shipper shipper(dir, topic, "5");
   shipper.start();
   // Just under max_line_bytes (1 MiB) and incompressible: with its key and headers above the broker's

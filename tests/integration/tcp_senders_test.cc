@@ -87,8 +87,7 @@ TEST_CASE("real logback, log4j2 and python-logstash senders -> TCP input -> Kafk
   TempDir dir;
   const std::string kafka = "127.0.0.1:" + env_or("LOGPIPE_KAFKA_PORT", "9092");
   const std::string es = "http://127.0.0.1:" + env_or("LOGPIPE_ES_PORT", "9200");
-  const std::string id = "ittcp" + std::to_string(::getpid()) + "x" +
-                         std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000);
+  const std::string id = unique_name("ittcp");
   const std::string index_prefix = id + "-";
   std::string listeners;
   // One loopback address per listener (127.0.0.1, .2, ...), so the listener names in the shipper's log
