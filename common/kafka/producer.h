@@ -105,8 +105,9 @@ class Producer {
   // False while no broker is reachable.
   virtual bool connected() const = 0;
   // Topics whose deliveries all failed since `since` (the first failure after the topic's last
-  // acknowledgement), with the last error: a topic the broker refuses (authorization, no such topic,
-  // too few in-sync replicas) is retried for ever, and this is how /health tells. May be called from any
+  // acknowledgement), with the last error: a topic the broker refuses (authorization, no such topic, an
+  // invalid timestamp) is retried for ever, and this is how /health tells. Records refused as too large
+  // (DeliveryFailure::kTooLarge) do not count: they are cut until they pass. May be called from any
   // thread. Default: none (producers that do not track it).
   struct FailingTopic {
     std::string topic;

@@ -21,7 +21,8 @@ struct RdKafkaProducer::Callbacks {
       self->handler_.on_delivery(token, Status::Ok());
       return;
     }
-    self->note_failed(rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    // A record too large is the handler's to cut (it then passes); not a topic the broker refuses.
+    if (m->err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) self->note_failed(rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     // Hand the record back as librdkafka still holds it, so the handler can produce it again.
     std::vector<HeaderView> headers;
     rd_kafka_headers_t* hdrs = nullptr;

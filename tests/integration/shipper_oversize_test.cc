@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/fakes/incompressible.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/integration/kafka_admin.h"
 #include "tests/integration/process.h"
 #include "tests/integration/stack.h"
 
@@ -73,4 +75,39 @@ TEST_CASE("a line above the broker's message.max.bytes is shipped cut and tagged
   CHECK(cut_size == big.size() / 2);
   const std::string out = run_command("cat '" + dir.file("shipper.out") + "'").out;
   CHECK(out.find("producing it again with half its value") != std::string::npos);
+}
+
+TEST_CASE("a record too large for its topic even with an empty value is dropped and counted, and the topic is not "
+          "reported failing",
+          "[integration]") {
+  REQUIRE(run_command("command -v curl >/dev/null").exit_code == 0);
+  TempDir dir;
+  const std::string topic = unique_name("toosmall");
+  KafkaAdmin admin;
+  // The record's key and headers alone are above 200 bytes: no cut can make it fit.
+  REQUIRE(admin.create(topic, {{"max.message.bytes", "200"}}).empty());
+  DropTopicAtEnd drop_topic{admin, topic};
+  write_file(dir.file("app.log"), "the only line\n");
+  write_file(dir.file("shipper.yaml"),
+             "host: toosmall-host\n"
+             "kafka:\n  brokers: " + kafka_address() + "\n  topic: " + topic + "\n"
+             "inputs:\n  - paths: \"" + dir.file("app.log") + "\"\n    service: toosmall\n"
+             "state:\n  checkpoint_file: " + dir.file("cp.json") + "\n  checkpoint_interval: 100ms\n"
+             "status_listen: 127.0.0.1:0\n"
+             "health_failing_after: 1s\n");
+  ChildProcess shipper({LOGPIPE_SHIPPER_BIN, "-c", dir.file("shipper.yaml")}, dir.file("shipper.out"));
+  REQUIRE(shipper.started());
+  int port = 0;
+  REQUIRE(wait_until([&] { return (port = status_port(shipper)) > 0; }, 30s));
+  INFO(shipper.log());
+  CHECK(wait_until([&] { return checkpointed(dir.file("cp.json")) == 14; }, 30s));
+  const auto metrics = run_command("curl -s --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/metrics").out;
+  CHECK(metrics.find("logpipe_shipper_lines_dropped_total{reason=\"too_large_for_broker\"} 1") != std::string::npos);
+  // Nothing else goes to this topic, so no acknowledgement would clear it: a refusal for size must not
+  // count as a failing topic in the first place.
+  std::this_thread::sleep_for(1500ms);
+  const auto health =
+      run_command("curl -s -w ' %{http_code}' --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/health").out;
+  CHECK(health == "{\"status\":\"ok\",\"details\":{\"kafka\":\"connected\",\"failing_topics\":[]}}\n 200");
+  shipper.stop(SIGTERM);
 }
