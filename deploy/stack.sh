@@ -103,7 +103,6 @@ die()  { echo "stack.sh: error: $*" >&2; exit 1; }
 
 now() { date +%s; }
 
-# Print the last lines of the given log files (for failure diagnostics).
 # Why a process failed, on one line, for the error message (a harness may show only the start of a long
 # message): the last error line of the first log that has one, with the line after it (Kafka logs
 # "Exiting Kafka due to fatal exception" and then the exception).
@@ -117,6 +116,7 @@ last_error() {
   echo "no error line in its logs"
 }
 
+# Print the last lines of the given log files (for failure diagnostics).
 show_tail() {
   local f
   for f in "$@"; do

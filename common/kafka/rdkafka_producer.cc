@@ -21,8 +21,11 @@ struct RdKafkaProducer::Callbacks {
       self->handler_.on_delivery(token, Status::Ok());
       return;
     }
+    // The broker's "message too large" covers the record's whole batch; librdkafka puts a record larger
+    // than batch.size (1,000,000 by default, below the broker's default limit) in a batch of its own.
+    const auto why = m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? DeliveryFailure::kTooLarge : DeliveryFailure::kRetry;
     // A record too large is the handler's to cut (it then passes); not a topic the broker refuses.
-    if (m->err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) self->note_failed(rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    if (why == DeliveryFailure::kRetry) self->note_failed(rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     // Hand the record back as librdkafka still holds it, so the handler can produce it again.
     std::vector<HeaderView> headers;
     rd_kafka_headers_t* hdrs = nullptr;
@@ -38,9 +41,6 @@ struct RdKafkaProducer::Callbacks {
                             std::string_view(static_cast<const char*>(m->payload), m->payload ? m->len : 0),
                             {},
                             headers};
-    // The broker's "message too large" covers the record's whole batch; librdkafka puts a record larger
-    // than batch.size (1,000,000 by default, below the broker's default limit) in a batch of its own.
-    const auto why = m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? DeliveryFailure::kTooLarge : DeliveryFailure::kRetry;
     self->handler_.on_delivery_failed(token, Error(rd_kafka_err2str(m->err)), why, record);
   }
 
@@ -193,7 +193,7 @@ void RdKafkaProducer::note_failed(std::string_view topic, const char* error) {
   if (it == failing_.end()) {
     failing_.push_back({std::string(topic), std::chrono::steady_clock::now(), error});
     any_failing_.store(true, std::memory_order_relaxed);
-  } else if (it->error != error) {
+  } else {
     it->error = error;
   }
 }

@@ -236,8 +236,9 @@ void TcpDelivery::on_delivery_failed(uint64_t seq, const Status& status, kafka::
   // lp.offset keeps the _id). Its memory stays counted until it is acknowledged.
   note_failure(status);
   kafka::OutRecord again = kafka::to_out_record(record);
-  if (why != kafka::DeliveryFailure::kTooLarge) retry_backoff_.failed(clock_.now());
-  if (why == kafka::DeliveryFailure::kTooLarge) {
+  if (why == kafka::DeliveryFailure::kRetry) {
+    retry_backoff_.failed(clock_.now());  // not at once: a refusing broker answers in milliseconds
+  } else {
     // Unchanged it would be refused forever and pin its WAL segment: cut it (tcp_delivery.h).
     const auto before = static_cast<int64_t>(again.value.size());
     if (!kafka::cut_value_in_half(again)) {

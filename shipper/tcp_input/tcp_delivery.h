@@ -15,16 +15,17 @@
 //     ("tcp:<WAL id>") and lp.offset (WAL sequence number), so the indexer gives it the same _id and
 //     Elasticsearch stores it once.
 //   - A delivery Kafka reports failed is produced again (after a backoff: retry_backoff.h), never dropped.
-//     One exception to "again, unchanged": an event the broker refuses as too large (a line near max_line_bytes that does not compress, above
-//     the broker's message.max.bytes) would be refused forever and keep its WAL segment, and in the end
-//     the WAL's whole disk budget, so it is produced again with the first half of its value, tagged
-//     _truncated, as often as needed, and counted (logpipe_tcp_events_cut_total). The WAL keeps the whole
-//     event until then: a restart produces it whole again and cuts it again. Only an event whose key and
-//     headers alone are too large (value already empty) is dropped: acknowledged in the WAL, logged and
-//     counted in logpipe_tcp_events_dropped_total{reason="too_large_for_broker"}.
-//     The other drops are damage on disk, and both are counted: a record whose checksum fails is skipped by the WAL
-//     (logpipe_tcp_wal_corrupt_records), one that passes it but cannot be decoded as an event is logged,
-//     acknowledged and counted (logpipe_tcp_wal_damaged_total). At shutdown, events read from a socket but
+//     One exception to "again, unchanged": an event the broker refuses as too large (a line near
+//     max_line_bytes that does not compress, above the broker's message.max.bytes) would be refused
+//     forever and keep its WAL segment, and in the end the WAL's whole disk budget, so it is produced again
+//     with the first half of its value, tagged _truncated, as often as needed, and counted
+//     (logpipe_tcp_events_cut_total). The WAL keeps the whole event until then: a restart produces it whole
+//     again and cuts it again. Only an event whose key and headers alone are too large (value already
+//     empty) is dropped: acknowledged in the WAL, logged and counted in
+//     logpipe_tcp_events_dropped_total{reason="too_large_for_broker"}.
+//     The other drops are damage on disk, and both are counted: a record whose checksum fails is skipped by
+//     the WAL (logpipe_tcp_wal_corrupt_records), one that passes it but cannot be decoded as an event is
+//     logged, acknowledged and counted (logpipe_tcp_wal_damaged_total). At shutdown, events read from a socket but
 //     refused by a full WAL are counted in logpipe_tcp_events_dropped_total{reason="shutdown_while_full"}.
 //
 // Memory: events appended and not acknowledged are handed to the producer (librdkafka keeps the only

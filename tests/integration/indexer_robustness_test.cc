@@ -43,18 +43,6 @@ int64_t es_count(const std::string& es, const std::string& index, const std::str
   return json_int(run_command(cmd + " 2>/dev/null").out, "/count").value_or(-1);
 }
 
-struct HttpAnswer {
-  int code = 0;
-  std::string body;
-};
-
-HttpAnswer http_get(int port, const std::string& path) {
-  auto r = run_command("curl -s -w '\\n%{http_code}' http://127.0.0.1:" + std::to_string(port) + path + " 2>/dev/null");
-  const auto nl = r.out.rfind('\n');
-  if (nl == std::string::npos) return {};
-  return {std::atoi(r.out.c_str() + nl + 1), r.out.substr(0, nl)};
-}
-
 // The value of one series (name with labels, as rendered) in a Prometheus text, or -1.
 double metric(int port, const std::string& series) {
   const std::string text = http_get(port, "/metrics").body;

@@ -118,6 +118,19 @@ inline int logged_port(const std::string& log, const std::string& message) {
   return p == std::string::npos ? 0 : std::atoi(log.c_str() + p + 7);
 }
 
+// GET http://127.0.0.1:<port><path> with curl: the status code (0 when nothing answered) and the body.
+struct HttpAnswer {
+  int code = 0;
+  std::string body;
+};
+inline HttpAnswer http_get(int port, const std::string& path) {
+  auto r = run_command("curl -s --max-time 10 -w '\\n%{http_code}' http://127.0.0.1:" + std::to_string(port) + path +
+                       " 2>/dev/null");
+  const auto nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return {};
+  return {std::atoi(r.out.c_str() + nl + 1), r.out.substr(0, nl)};
+}
+
 // The port a program serves /metrics and /health on; 0 until logged.
 inline int status_port(const ChildProcess& p) { return logged_port(p.log(), "serving /metrics and /health"); }
 

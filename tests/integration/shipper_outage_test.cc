@@ -59,11 +59,6 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-int health_code(int port) {
-  auto r = run_command("curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/health");
-  return std::atoi(r.out.c_str());
-}
-
 long metric(int port, const std::string& name) {
   auto r = run_command("curl -s --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/metrics");
   std::istringstream in(r.out);
@@ -126,7 +121,7 @@ TEST_CASE("a 30 s Kafka outage: nothing lost, memory flat, /health tells, the sh
 
   // Before the outage: lines flow.
   REQUIRE(wait_until([&] { return metric(port, "logpipe_shipper_lines_acked_total") > 2000; }, 60s));
-  CHECK(health_code(port) == 200);
+  CHECK(http_get(port, "/health").code == 200);
 
   // The outage.
   auto down = stack("down");
@@ -138,7 +133,7 @@ TEST_CASE("a 30 s Kafka outage: nothing lost, memory flat, /health tells, the sh
   std::vector<long> rss;  // one sample every 250 ms
   while (std::chrono::steady_clock::now() - outage_start < 30s) {
     rss.push_back(rss_kib(shipper.pid()));
-    if (!health_reported && health_code(port) == 503) health_reported = true;
+    if (!health_reported && http_get(port, "/health").code == 503) health_reported = true;
     max_gauge = std::max(max_gauge, metric(port, "logpipe_shipper_memory_bytes"));
     std::this_thread::sleep_for(250ms);
   }
@@ -160,7 +155,7 @@ TEST_CASE("a 30 s Kafka outage: nothing lost, memory flat, /health tells, the sh
   auto up = stack("up");
   INFO(up.out);
   REQUIRE(up.exit_code == 0);
-  CHECK(wait_until([&] { return health_code(port) == 200; }, 60s));
+  CHECK(wait_until([&] { return http_get(port, "/health").code == 200; }, 60s));
   CHECK(wait_until([&] { return metric(port, "logpipe_shipper_lines_acked_total") > acked_during_outage_end + 5000; }, 120s));
   std::this_thread::sleep_for(2s);  // a few more lines after the restart
   stop = true;

@@ -101,13 +101,13 @@ TEST_CASE("a record too large for its topic even with an empty value is dropped 
   REQUIRE(wait_until([&] { return (port = status_port(shipper)) > 0; }, 30s));
   INFO(shipper.log());
   CHECK(wait_until([&] { return checkpointed(dir.file("cp.json")) == 14; }, 30s));
-  const auto metrics = run_command("curl -s --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/metrics").out;
+  const auto metrics = http_get(port, "/metrics").body;
   CHECK(metrics.find("logpipe_shipper_lines_dropped_total{reason=\"too_large_for_broker\"} 1") != std::string::npos);
   // Nothing else goes to this topic, so no acknowledgement would clear it: a refusal for size must not
   // count as a failing topic in the first place.
   std::this_thread::sleep_for(1500ms);
-  const auto health =
-      run_command("curl -s -w ' %{http_code}' --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/health").out;
-  CHECK(health == "{\"status\":\"ok\",\"details\":{\"kafka\":\"connected\",\"failing_topics\":[]}}\n 200");
+  const auto health = http_get(port, "/health");
+  CHECK(health.code == 200);
+  CHECK(health.body == "{\"status\":\"ok\",\"details\":{\"kafka\":\"connected\",\"failing_topics\":[]}}\n");
   shipper.stop(SIGTERM);
 }
